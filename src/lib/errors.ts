@@ -1,0 +1,106 @@
+/**
+ * mlp's error model: every expected failure is an {@link MlpError} carrying an exit code from
+ * {@link EXIT_CODES} and a hint that says what to do next. Only the entry point (src/cli.ts)
+ * turns an error into `process.exitCode`; library code throws.
+ */
+
+/**
+ * One exit code per failure class. The README's exit-code table is checked against this object
+ * by test/readme.test.ts, so the two cannot drift apart.
+ */
+export const EXIT_CODES = {
+  ok: { code: 0, meaning: 'Success.' },
+  internal: { code: 1, meaning: 'Internal error: a bug in mlp. Re-run with --verbose and report the stack trace.' },
+  usage: { code: 2, meaning: 'Usage error: unknown command or flag, missing or invalid argument.' },
+  config: { code: 3, meaning: 'Configuration error: mlp.yaml is missing, unreadable or invalid, or the profile is unknown.' },
+  notImplemented: { code: 4, meaning: 'The command or stage exists in the CLI but is not built yet; nothing was changed.' },
+  credentials: { code: 5, meaning: 'AWS credentials are missing, expired or lack a permission.' },
+  prerequisite: { code: 6, meaning: 'A required tool or service is missing or not answering (Docker engine, Python, registry, cluster).' },
+  training: { code: 10, meaning: 'The training command failed, or its outputs did not validate; nothing was registered.' },
+  build: { code: 20, meaning: 'An image build failed.' },
+  push: { code: 21, meaning: 'An image push failed; nothing was recorded as pushed.' },
+  render: { code: 30, meaning: 'Manifests could not be rendered from templates/k8s.' },
+  apply: { code: 31, meaning: 'The Kubernetes API rejected an apply.' },
+  rollout: { code: 32, meaning: 'A rollout did not become available before its deadline.' },
+  smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
+  aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
+  interrupted: { code: 130, meaning: 'Interrupted (SIGINT).' },
+} as const;
+
+export type ExitCodeName = keyof typeof EXIT_CODES;
+export type ExitCode = (typeof EXIT_CODES)[ExitCodeName]['code'];
+
+export interface MlpErrorOptions {
+  /** What the user should do next, printed under the message. */
+  hint?: string;
+  /** Extra lines (e.g. one per config problem) printed between message and hint. */
+  details?: readonly string[];
+  cause?: unknown;
+}
+
+/** An expected failure: printed without a stack trace unless --verbose. */
+export class MlpError extends Error {
+  readonly kind: ExitCodeName;
+  readonly hint: string | undefined;
+  readonly details: readonly string[];
+
+  constructor(kind: ExitCodeName, message: string, options: MlpErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MlpError';
+    this.kind = kind;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.kind].code;
+  }
+}
+
+export class UsageError extends MlpError {
+  constructor(message: string, options?: MlpErrorOptions) {
+    super('usage', message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** One problem found in mlp.yaml, located by file:line:column and the field path. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Field path as users write it: `services[0].autoscaling.max`. Empty for the document root. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  const field = issue.path === '' ? '' : `${issue.path} `;
+  return `${where}: ${field}${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`;
+}
+
+/** Every problem found in the configuration at once, so users fix them in one pass. */
+export class ConfigError extends MlpError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(message: string, issues: readonly ConfigIssue[], options: Omit<MlpErrorOptions, 'details'> = {}) {
+    super('config', message, { ...options, details: issues.map(formatConfigIssue) });
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export class NotImplementedError extends MlpError {
+  constructor(what: string, issue?: string) {
+    super('notImplemented', `${what} is not built yet; nothing was changed.`, {
+      hint: issue ? `It is planned in ${issue}. Until then, see README.md for what works today.` : 'See README.md for what works today.',
+    });
+    this.name = 'NotImplementedError';
+  }
+}
+
+export function isMlpError(error: unknown): error is MlpError {
+  return error instanceof MlpError;
+}

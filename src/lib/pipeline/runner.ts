@@ -1,0 +1,56 @@
+/**
+ * Strings the stages together: checks up front that every stage the plan runs is available, so a
+ * deploy never stops half-way because a stage is missing, then runs them in order as tasks.
+ */
+import type { CommandContext } from '../context.js';
+import { NotImplementedError } from '../errors.js';
+import { runTasks } from '../tasks.js';
+import type { PipelinePlan, StageName } from './plan.js';
+
+/** One stage's implementation; the runner hands each the same context. */
+export type StageRunner = (context: CommandContext, signal: AbortSignal) => Promise<void>;
+
+/** Stages that are not built yet name the issue that builds them. */
+export type StageImplementations = Record<StageName, StageRunner | { plannedIn: string }>;
+
+export const STAGE_IMPLEMENTATIONS: StageImplementations = {
+  train: { plannedIn: 'issue #3' },
+  build: { plannedIn: 'issue #4' },
+  push: { plannedIn: 'issue #4' },
+  render: { plannedIn: 'issue #5' },
+  deploy: { plannedIn: 'issue #5' },
+  test: { plannedIn: 'issue #5' },
+};
+
+export function missingStages(plan: PipelinePlan, stages: StageImplementations = STAGE_IMPLEMENTATIONS) {
+  return plan.stages
+    .filter((stage) => stage.action === 'run')
+    .flatMap((stage) => {
+      const implementation = stages[stage.name];
+      return typeof implementation === 'function' ? [] : [{ name: stage.name, plannedIn: implementation.plannedIn }];
+    });
+}
+
+export async function runPipeline(
+  context: CommandContext,
+  plan: PipelinePlan,
+  stages: StageImplementations = STAGE_IMPLEMENTATIONS,
+): Promise<void> {
+  const missing = missingStages(plan, stages);
+  if (missing.length > 0) {
+    const list = missing.map((stage) => `${stage.name} (${stage.plannedIn})`).join(', ');
+    throw new NotImplementedError(`The ${missing.length === 1 ? 'stage' : 'stages'} ${list}`);
+  }
+  await runTasks(
+    context.output,
+    plan.stages.map((stage) => {
+      const implementation = stages[stage.name];
+      return {
+        title: stage.name,
+        skip: stage.action === 'skip' ? stage.reason : false,
+        run: (signal: AbortSignal) => (typeof implementation === 'function' ? implementation(context, signal) : Promise.resolve()),
+      };
+    }),
+    context.signal,
+  );
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../src/lib/errors.js';
+import { runMlp } from './support/run-mlp.js';
+
+const example = path.resolve(import.meta.dirname, '..', 'examples', 'fraud');
+const SKIP_ALL = ['--skip-train', '--skip-build', '--skip-push', '--skip-render', '--skip-deploy', '--skip-test'];
+
+function projectWith(yaml: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mlp-deploy-'));
+  writeFileSync(path.join(dir, 'mlp.yaml'), yaml);
+  return dir;
+}
+
+describe('mlp deploy --dry-run', () => {
+  it('prints the plan for the bundled example on the local target and changes nothing', async () => {
+    const run = await runMlp(['deploy', '-C', example, '--target', 'local', '--dry-run']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Plan for fraud');
+    expect(run.stdout).toContain('target local');
+    expect(run.stdout).toMatch(/push\s+skip\s+the local target runs images from the local engine/);
+    expect(run.stdout).toMatch(/build\s+run\s+build images for fraud/);
+  });
+
+  it('marks skipped stages with the flag that skipped them, in one JSON document', async () => {
+    const run = await runMlp(['deploy', '-C', example, '--dry-run', '--skip-train', '--skip-test', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const document = JSON.parse(run.stdout) as { ok: boolean; plan: { stages: Array<{ name: string; action: string; reason: string }> } };
+    expect(document.ok).toBe(true);
+    expect(document.plan.stages.find((stage) => stage.name === 'train')).toEqual({ name: 'train', action: 'skip', reason: '--skip-train' });
+    expect(document.plan.stages.find((stage) => stage.name === 'test')).toMatchObject({ action: 'skip', reason: '--skip-test' });
+  });
+
+  it('applies the eks target from the flag over the file', async () => {
+    const run = await runMlp(['deploy', '-C', example, '--target', 'eks', '--dry-run', '--json']);
+    const document = JSON.parse(run.stdout) as { plan: { target: string; stages: Array<{ name: string; action: string }> } };
+    expect(document.plan.target).toBe('eks');
+    expect(document.plan.stages.find((stage) => stage.name === 'push')?.action).toBe('run');
+  });
+});
+
+describe('mlp deploy', () => {
+  it('refuses before running anything when a stage it needs is not built, naming the stages', async () => {
+    const run = await runMlp(['deploy', '-C', example, '--target', 'local']);
+    expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
+    expect(run.stderr).toMatch(/build \(issue #4\)/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('runs nothing and succeeds when every stage is skipped, reporting each skip on stderr', async () => {
+    const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { env: { CI: 'true' } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('--skip-build');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('configuration errors through the CLI', () => {
+  it('a missing mlp.yaml exits with the config code and says how to create one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlp-empty-'));
+    const run = await runMlp(['deploy', '-C', dir, '--dry-run']);
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
+    expect(run.stderr).toContain('mlp.yaml');
+    expect(run.stderr).toContain('mlp init');
+  });
+
+  it('reports every problem at once with file:line:column and the field path', async () => {
+    const dir = projectWith(
+      [
+        'apiVersion: mlp/v1',
+        'name: fraud',
+        'services:',
+        '  - name: fraud',
+        '    model: { source: training }',
+        '    replica: 2',
+        '    autoscaling: { min: 5, max: 2 }',
+      ].join('\n'),
+    );
+    const run = await runMlp(['deploy', '-C', dir, '--dry-run']);
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
+    expect(run.stderr).toMatch(/mlp\.yaml:6:\d+: .*"replica".*did you mean "replicas"/);
+    expect(run.stderr).toMatch(/mlp\.yaml:7:\d+: services\[0\]\.autoscaling\.max must be >= min/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an unknown profile names the profiles that exist', async () => {
+    const run = await runMlp(['deploy', '-C', example, '--profile', 'prod', '--dry-run']);
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
+    expect(run.stderr).toContain('prod');
+    expect(run.stderr).toContain('dev');
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../src/lib/errors.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+
+/** The first fenced sh block after a bold heading that starts with `title`. */
+function commandUnder(title: string): string {
+  const start = readme.indexOf(`**${title}`);
+  expect(start, `README has a "${title}" paragraph`).toBeGreaterThan(-1);
+  const block = /```sh\n([^\n]+)\n```/.exec(readme.slice(start));
+  return block![1]!;
+}
+
+describe('README', () => {
+  it('documents every exit code exactly as the code defines it', () => {
+    const rows = [...readme.matchAll(/^\| (\d+) \| (\w+) \| (.+) \|$/gm)].map(([, code, name, meaning]) => ({ code: Number(code), name, meaning }));
+    const defined = Object.entries(EXIT_CODES).map(([name, entry]) => ({ code: entry.code, name, meaning: entry.meaning }));
+    expect(rows).toEqual(defined);
+  });
+
+  it('has the test command that .ci/run runs verbatim', () => {
+    const testCommand = commandUnder('Run the tests');
+    const ciRun = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
+    expect(ciRun.split('\n')).toContain(testCommand);
+  });
+
+  it('has a main command that runs mlp deploy on the local target of the bundled example', () => {
+    const mainCommand = commandUnder('Set up and run the main job');
+    expect(mainCommand).toMatch(/^npm ci && npx mlp deploy -C examples\/fraud --target local/);
+  });
+});

@@ -1,0 +1,3 @@
+import { register } from 'node:module';
+
+register('./import-hooks.mjs', import.meta.url);
