@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# install.sh — install what the bench needs when it is missing:
+#   apt: docker.io docker-registry debootstrap (+ python3-venv when python3 cannot make a venv)
+#   PyPI: moto[server]==$MOTO_VERSION in a venv under the cache dir.
+# Runs `apt-get update` at most once, and only when an apt package is missing.
+set -euo pipefail
+# shellcheck source=test/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+MOTO_VERSION=5.2.5
+MOTO_REQ="moto[server]==$MOTO_VERSION"
+VENV=$BENCH_CACHE/moto-venv
+PYTHON=${MLP_BENCH_PYTHON:-python3}
+installed=()
+
+pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == 'install ok installed' ]]; }
+
+as_root() {
+  if [[ $(id -u) == 0 ]]; then
+    "$@"
+  elif have sudo; then
+    sudo -n "$@"
+  else
+    die "need root to run: $*"
+  fi
+}
+
+# --- apt ---------------------------------------------------------------------------------------
+wanted=(docker.io docker-registry debootstrap)
+if ! have "$PYTHON" || ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  wanted+=(python3 python3-venv)
+  PYTHON=python3
+fi
+missing_pkgs=()
+if have dpkg-query; then
+  for pkg in "${wanted[@]}"; do
+    pkg_installed "$pkg" || missing_pkgs+=("$pkg")
+  done
+else
+  log "not a Debian-family system (no dpkg-query); skipping apt"
+fi
+if ((${#missing_pkgs[@]} > 0)); then
+  echo "install: apt-get install ${missing_pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_pkgs[@]}" >/dev/null
+  installed+=("apt: ${missing_pkgs[*]}")
+else
+  echo "install: apt packages present (${wanted[*]})"
+fi
+
+# --- moto venv ---------------------------------------------------------------------------------
+marker=$VENV/.mlp-bench-requirement
+if [[ -x $VENV/bin/moto_server && $(cat "$marker" 2>/dev/null) == "$MOTO_REQ" ]]; then
+  echo "install: $MOTO_REQ present in $VENV"
+else
+  echo "install: creating $VENV with $MOTO_REQ"
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "$MOTO_REQ"
+  [[ -x $VENV/bin/moto_server ]] || die "pip installed $MOTO_REQ but $VENV/bin/moto_server is missing"
+  echo "$MOTO_REQ" >"$marker"
+  installed+=("venv: $MOTO_REQ")
+fi
+
+if ((${#installed[@]} > 0)); then
+  printf 'install: installed %s\n' "${installed[@]}"
+else
+  echo "install: nothing to install"
+fi

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# up.sh [--install] — bring the real-component bench up: Docker engine, registry, moto, Node base image.
+# Without --install it never installs anything: a component whose binary is missing is reported as
+# "missing: <component> (...)" and the rest still start. Writes $cache/bench.env describing what is up.
+set -euo pipefail
+# shellcheck source=test/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install=0
+for arg in "$@"; do
+  case $arg in
+    --install) install=1 ;;
+    -h | --help) echo "usage: bash test/bench/up.sh [--install]"; exit 0 ;;
+    *) echo "usage: bash test/bench/up.sh [--install]" >&2; exit 2 ;;
+  esac
+done
+
+summary=()
+failed=0
+declare -A state
+
+# run_component NAME COMMAND...: run it streaming its output, time it, and classify the result.
+run_component() {
+  local name=$1 start end rc why out
+  shift
+  out=$(mktemp)
+  start=$EPOCHREALTIME
+  set +e
+  # The component's own "missing:" line is restated below with the component name and the fix.
+  "$@" 2>&1 | tee "$out" | grep --line-buffered -v '^missing: '
+  rc=${PIPESTATUS[0]}
+  set -e
+  end=$EPOCHREALTIME
+  local took
+  took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+  if ((rc == 0)); then
+    state[$name]=up
+    summary+=("$(printf '%-10s up       %6ss' "$name" "$took")")
+  elif ((rc == BENCH_MISSING)); then
+    why=$(grep '^missing: ' "$out" | tail -n1 | sed 's/^missing: //')
+    state[$name]=missing
+    echo "missing: $name (${why:-not available}; run bash test/bench/up.sh --install)"
+    summary+=("$(printf '%-10s missing  %6ss  %s' "$name" "$took" "${why:-not available}")")
+  else
+    state[$name]=failed
+    failed=1
+    why=$(tail -n1 "$out")
+    summary+=("$(printf '%-10s FAILED   %6ss  %s' "$name" "$took" "$why")")
+  fi
+  rm -f "$out"
+}
+
+total_start=$EPOCHREALTIME
+if ((install)); then
+  run_component install bash "$BENCH_DIR/install.sh"
+fi
+run_component docker bash "$BENCH_DIR/docker.sh" up
+run_component registry bash "$BENCH_DIR/registry.sh" up
+run_component moto bash "$BENCH_DIR/moto.sh" up
+run_component baseImage bash "$BENCH_DIR/base-image.sh"
+
+env_file=$BENCH_CACHE/bench.env
+{
+  echo "# written by test/bench/up.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if [[ ${state[docker]} == up ]]; then echo MLP_BENCH_DOCKER=1; else echo MLP_BENCH_DOCKER=0; fi
+  [[ ${state[registry]} == up ]] && echo "MLP_BENCH_REGISTRY=127.0.0.1:$BENCH_REGISTRY_PORT"
+  [[ ${state[moto]} == up ]] && echo "MLP_BENCH_AWS_ENDPOINT_URL=http://127.0.0.1:$BENCH_MOTO_PORT"
+  [[ ${state[baseImage]} == up ]] && echo "MLP_BENCH_BASE_IMAGE=$BENCH_BASE_IMAGE"
+  true
+} >"$env_file.tmp"
+mv "$env_file.tmp" "$env_file"
+
+total=$(awk -v a="$total_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+echo
+echo "bench summary (cache $BENCH_CACHE):"
+printf '  %s\n' "${summary[@]}"
+printf '  %-10s          %6ss\n' total "$total"
+echo "  wrote $env_file; stop with: bash test/bench/down.sh"
+exit "$failed"

@@ -1,0 +1,135 @@
+/**
+ * vitest globalSetup: bring the real-component bench up (test/bench/up.sh, never with --install), then
+ * probe each component itself and provide the result as `inject('bench')` (see test/support/bench.ts).
+ * MLP_BENCH_SKIP_UP=1 skips up.sh and only probes.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import type { BenchComponent, BenchStatus, ComponentStatus } from '../support/bench.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REGISTRY = `127.0.0.1:${process.env.MLP_BENCH_REGISTRY_PORT ?? '5000'}`;
+const MOTO = `http://127.0.0.1:${process.env.MLP_BENCH_MOTO_PORT ?? '5055'}`;
+const BASE_IMAGE = process.env.MLP_BENCH_BASE_IMAGE ?? 'mlp-bench/node:20-bookworm-slim';
+const UP_TIMEOUT_MS = 15 * 60_000;
+
+interface RunResult {
+  code: number | null;
+  output: string;
+  error?: string;
+}
+
+function run(command: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    let output = '';
+    let timedOut = false;
+    // Not spawn's own `timeout`: its timer is only cleared on 'exit', which never comes when the binary is missing.
+    let timer: NodeJS.Timeout | undefined;
+    const done = (result: RunResult): void => {
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, timeoutMs);
+    timer.unref();
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      done({ code: null, output, error: error.code === 'ENOENT' ? `${command} not found on PATH` : error.message });
+    });
+    child.on('close', (code, signal) => {
+      const error = timedOut ? `${command} timed out after ${timeoutMs / 1000} s` : signal ? `${command} killed by ${signal}` : undefined;
+      done({ code, output, ...(error ? { error } : {}) });
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
+}
+
+async function httpStatus(url: string): Promise<{ status?: number; error?: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+    return { status: res.status };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return { error: cause?.code ?? (error as Error).message };
+  }
+}
+
+async function probeDocker(): Promise<ComponentStatus> {
+  const r = await run('docker', ['info', '--format', '{{.ServerVersion}}'], 30_000);
+  if (r.code === 0) return { up: true };
+  return { up: false, why: `docker info failed: ${r.error ?? (lastLine(r.output) || `exit ${r.code}`)}` };
+}
+
+async function probeRegistry(): Promise<BenchStatus['registry']> {
+  const r = await httpStatus(`http://${REGISTRY}/v2/`);
+  if (r.status === 200) return { up: true, url: REGISTRY };
+  return { up: false, why: `GET http://${REGISTRY}/v2/ ${r.status ? `answered ${r.status}` : `failed (${r.error})`}` };
+}
+
+async function probeMoto(): Promise<BenchStatus['moto']> {
+  const r = await httpStatus(`${MOTO}/moto-api/`);
+  if (r.status !== undefined) return { up: true, endpoint: MOTO };
+  return { up: false, why: `no HTTP answer from ${MOTO} (${r.error})` };
+}
+
+async function probeBaseImage(docker: ComponentStatus): Promise<BenchStatus['baseImage']> {
+  if (!docker.up) return { up: false, why: 'the Docker engine is not up' };
+  const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', BASE_IMAGE], 30_000);
+  if (r.code === 0) return { up: true, image: BASE_IMAGE };
+  return { up: false, why: `docker image inspect ${BASE_IMAGE} failed: ${r.error ?? lastLine(r.output)}` };
+}
+
+/** `missing: <component> (<why>; run …)` lines from up.sh, by component. */
+function missingFromUp(output: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const m = /^missing: (\w+) \((.*)\)$/.exec(line.trim());
+    if (m?.[1] && m[2]) found.set(m[1], m[2]);
+  }
+  return found;
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  let upNote = '';
+  let missing = new Map<string, string>();
+  if (process.env.MLP_BENCH_SKIP_UP === '1') {
+    process.stderr.write('bench: MLP_BENCH_SKIP_UP=1, so test/bench/up.sh was not run; only probing\n');
+  } else {
+    const r = await run('bash', ['test/bench/up.sh'], UP_TIMEOUT_MS);
+    missing = missingFromUp(r.output);
+    if (r.code !== 0) {
+      process.stderr.write(`bench: test/bench/up.sh ${r.error ?? `exited ${r.code}`}; its output:\n${r.output}`);
+      upNote = `test/bench/up.sh ${r.error ?? `exited ${r.code}`}`;
+    } else {
+      // Say what was started in the background, so nobody wonders where the processes came from.
+      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image): (started|starting|built|importing|debootstrap)/.test(l));
+      if (started.length > 0) process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
+    }
+  }
+
+  const docker = await probeDocker();
+  const [registry, moto, baseImage] = await Promise.all([probeRegistry(), probeMoto(), probeBaseImage(docker)]);
+  const bench: BenchStatus = { docker, registry, moto, baseImage };
+
+  for (const name of Object.keys(bench) as BenchComponent[]) {
+    const c = bench[name];
+    if (c.up) continue;
+    const reasons = [missing.get(name), c.why, upNote].filter((x): x is string => Boolean(x));
+    c.why = reasons.join('; ');
+    process.stderr.write(
+      process.env.MLP_REQUIRE_INFRA === '1'
+        ? `bench: ${name} is not up, so suites that need it will FAIL (MLP_REQUIRE_INFRA=1): ${c.why}\n`
+        : `bench: skipping suites that need ${name}: ${c.why}\n`,
+    );
+  }
+  project.provide('bench', bench);
+}

@@ -1,0 +1,97 @@
+/**
+ * Helpers for test files that need real components from the test bench (test/bench/*.sh): a Docker
+ * engine, a registry, moto (AWS APIs) and the local Node base image. test/setup/global-setup.ts probes
+ * them once per run and provides their status as `inject('bench')`.
+ */
+import { describe, inject, it } from 'vitest';
+
+export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage';
+
+export interface ComponentStatus {
+  up: boolean;
+  /** Why the component is not up (absent when it is). */
+  why?: string;
+}
+
+export interface BenchStatus {
+  docker: ComponentStatus;
+  /** url: `host:port` of the registry, e.g. 127.0.0.1:5000 (what image references start with). */
+  registry: ComponentStatus & { url?: string };
+  /** endpoint: moto's base URL, e.g. http://127.0.0.1:5055. */
+  moto: ComponentStatus & { endpoint?: string };
+  /** image: the local Node base image to pass as `--build-arg BASE_IMAGE=…`. */
+  baseImage: ComponentStatus & { image?: string };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    bench: BenchStatus;
+  }
+}
+
+const NOT_PROBED = 'the bench was not probed (vitest globalSetup test/setup/global-setup.ts did not run)';
+
+/** The bench status provided by the global setup; everything down when the setup did not run. */
+export function benchStatus(): BenchStatus {
+  const status = inject('bench') as BenchStatus | undefined;
+  if (status) return status;
+  const down = { up: false, why: NOT_PROBED };
+  return { docker: down, registry: down, moto: down, baseImage: down };
+}
+
+/**
+ * `describe` that runs only when every listed component is up. Otherwise the suite is skipped with the
+ * reason in its name — or, with MLP_REQUIRE_INFRA=1 (CI), replaced by failing tests that say what is missing.
+ */
+export function describeWithBench(components: readonly BenchComponent[], name: string, fn: () => void): void {
+  const status = benchStatus();
+  const down = components.filter((c) => !status[c].up);
+  if (down.length === 0) {
+    describe(name, fn);
+    return;
+  }
+  const why = (c: BenchComponent): string => status[c].why ?? 'not up';
+  if (process.env.MLP_REQUIRE_INFRA === '1') {
+    describe(name, () => {
+      for (const c of down) {
+        it(`requires ${c}`, () => {
+          throw new Error(`MLP_REQUIRE_INFRA=1 and ${c} is not up: ${why(c)}`);
+        });
+      }
+    });
+    return;
+  }
+  describe.skip(`${name} [skipped: ${down.map((c) => `${c} not up: ${why(c)}`).join('; ')}]`, fn);
+}
+
+/** The moto endpoint, or an error naming why it is not available. */
+export function motoEndpoint(): string {
+  const { moto } = benchStatus();
+  if (!moto.up || !moto.endpoint) throw new Error(`moto is not up: ${moto.why ?? 'no endpoint'}`);
+  return moto.endpoint;
+}
+
+/**
+ * What a process needs to reach moto through the SDK's standard chain (endpoint from AWS_ENDPOINT_URL,
+ * credentials from the environment). The keys are moto's dummy values and exist only in test code.
+ */
+export function motoEnv(): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: motoEndpoint(),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
+}
+
+/**
+ * A full environment for a child process that talks to moto: `base` without any other AWS_* variable
+ * (a developer's AWS_PROFILE or session token must not leak into the tests), plus {@link motoEnv}.
+ */
+export function motoChildEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value !== undefined && !key.startsWith('AWS_')) env[key] = value;
+  }
+  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', ...motoEnv() };
+}
