@@ -9,6 +9,6 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Two cores: suites that drive Docker compete for them, so run files two at a time at most.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -25,7 +25,8 @@ describe('planPipeline', () => {
 
   it('skips training when no service serves the trained model or there is no training section', () => {
     expect(actions(planPipeline(config('eks', 'dir') as never, {})).train).toBe('skip');
-    const untrained = planPipeline(config('eks', 'training', undefined) as never, {});
+    const { training: _omitted, ...untrainedConfig } = config('eks');
+    const untrained = planPipeline(untrainedConfig as never, {});
     expect(untrained.stages[0]).toMatchObject({ action: 'skip', reason: 'mlp.yaml has no training section' });
   });
 

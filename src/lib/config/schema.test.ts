@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, fileSchema, profileSchema } from './schema.js';
+
+const minimal = { apiVersion: 'mlp/v1', name: 'fraud', services: [{ name: 'fraud', model: { source: 'training' } }] };
+const paths = (result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[] }> } }) =>
+  (result.error?.issues ?? []).map((issue) => issue.path.join('.'));
+
+describe('configSchema', () => {
+  it('fills defaults down to nested sections', () => {
+    const config = configSchema.parse({
+      ...minimal,
+      cluster: { name: 'ml' },
+      registry: {},
+      services: [{ name: 'fraud', model: { source: 'sagemaker', endpoint: 'fraud-prod' }, autoscaling: {}, smoke: [{ path: '/ready' }] }],
+    });
+    expect(config.cluster).toEqual({
+      name: 'ml',
+      namespace: 'ml-platform',
+      scaling: { up: { min: 2, max: 4, desired: 2 }, down: { min: 0, max: 4, desired: 0 } },
+    });
+    expect(config.registry).toEqual({ type: 'ecr', keepImages: 30, expireDays: 90 });
+    const [service] = config.services;
+    expect(service!.model).toEqual({ source: 'sagemaker', endpoint: 'fraud-prod', contentType: 'application/json' });
+    expect(service!.autoscaling).toEqual({ enabled: true, min: 2, max: 10, targetCPU: 70 });
+    expect(service!.smoke).toEqual([{ method: 'GET', path: '/ready', expectStatus: 200 }]);
+  });
+
+  it('keeps Kubernetes quantities and environment values as strings', () => {
+    const config = configSchema.parse({
+      ...minimal,
+      services: [{ name: 'a', model: { source: 'training' }, resources: { requests: { cpu: 1 }, limits: { memory: '1Gi' } }, env: { N: 3, ON: true } }],
+    });
+    expect(config.services[0]!.resources).toEqual({ requests: { cpu: '1', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    expect(config.services[0]!.env).toEqual({ N: '3', ON: 'true' });
+  });
+
+  it('checks cross-field rules: sizes, registry url, GET bodies', () => {
+    const result = configSchema.safeParse({
+      ...minimal,
+      cluster: { name: 'ml', scaling: { up: { min: 3, max: 2 }, down: { desired: 9 } } },
+      registry: { type: 'generic' },
+      services: [{ name: 'a', model: { source: 'training' }, smoke: [{ path: '/p', body: { x: 1 } }] }],
+    });
+    expect(paths(result).sort()).toEqual(['cluster.scaling.down.desired', 'cluster.scaling.up.max', 'registry.url', 'services.0.smoke.0.body']);
+    expect(configSchema.safeParse({ ...minimal, registry: { url: '127.0.0.1:5000' } }).success).toBe(false);
+    expect(configSchema.safeParse({ ...minimal, registry: { type: 'generic', url: '127.0.0.1:5000' } }).success).toBe(true);
+    expect(configSchema.safeParse({ ...minimal, registry: { url: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } }).success).toBe(true);
+  });
+
+  it('rejects unknown keys, a wrong apiVersion and no services', () => {
+    expect(paths(configSchema.safeParse({ ...minimal, apiVersion: 'mlp/v2', extra: 1 }))).toEqual(['apiVersion', '']);
+    expect(paths(configSchema.safeParse({ ...minimal, services: [] }))).toEqual(['services']);
+  });
+});
+
+describe('profileSchema', () => {
+  it('accepts a partial overlay without filling defaults', () => {
+    const overlay = profileSchema.parse({ name: 'dev', deploy: { target: 'eks' }, services: [{ name: 'fraud', replicas: 1 }], cluster: { namespace: 'dev' } });
+    expect(overlay).toEqual({ name: 'dev', deploy: { target: 'eks' }, services: [{ name: 'fraud', replicas: 1 }], cluster: { namespace: 'dev' } });
+  });
+
+  it('still rejects unknown keys at their own place, and needs service names', () => {
+    const result = profileSchema.safeParse({ name: 'dev', deploy: { targt: 'eks' }, services: [{ replicas: 1 }], apiVersion: 'mlp/v1' });
+    expect(paths(result).sort()).toEqual(['', 'deploy', 'services.0.name']);
+  });
+
+  it('is part of the file schema, which rejects duplicate profile names', () => {
+    const result = fileSchema.safeParse({ ...minimal, profiles: [{ name: 'dev' }, { name: 'dev' }] });
+    expect(paths(result)).toEqual(['profiles.1.name']);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * The mlp.yaml schema (`apiVersion: mlp/v1`): one zod schema, strict objects, defaults in the schema.
+ * `schema/mlp.schema.json` is generated from it (emit-json-schema.ts), so editors and mlp agree.
+ */
+import * as z from 'zod';
+import { overlayOf } from './overlay.js';
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CPU = /^(\d+(\.\d+)?|\.\d+)m?$/;
+const MEMORY = /^(\d+(\.\d+)?|\.\d+)([eE]\d+|[kMGTPE]|[KMGTPE]i)?$/;
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const ECR_URL = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(\/[a-z0-9._/-]+)?$/;
+const REGISTRY_URL = /^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/;
+const SAGEMAKER_ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+export const dnsLabel = () =>
+  z.string().regex(DNS_LABEL, {
+    error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+  });
+
+const seconds = (fallback: number) => z.int().min(1).max(86_400).default(fallback);
+const quantity = (pattern: RegExp, what: string, example: string) => (fallback: string) =>
+  z
+    .union([z.string().regex(pattern, { error: `must be a Kubernetes ${what} quantity such as ${example}` }), z.number().positive()])
+    .default(fallback)
+    .transform(String);
+const cpu = quantity(CPU, 'CPU', '"250m" or "1"');
+const memory = quantity(MEMORY, 'memory', '"256Mi" or "1Gi"');
+/** Environment values are strings; YAML numbers and booleans are accepted and kept as their text. */
+const envMap = () => z.record(z.string().regex(ENV_NAME), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+/** Adds "duplicate name" issues; runs even when an element has other problems, so all are reported at once. */
+function uniqueNames(what: string) {
+  return (items: ReadonlyArray<{ name?: unknown }>, ctx: z.core.$RefinementCtx<ReadonlyArray<{ name?: unknown }>>) => {
+    const seen = new Map<unknown, number>();
+    items.forEach((item, index) => {
+      const name = item?.name;
+      if (typeof name !== 'string') return;
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, index);
+      else ctx.addIssue({ code: 'custom', path: [index, 'name'], input: name, message: `duplicates ${what}[${first}].name "${name}"; names must be unique` });
+    });
+  };
+}
+const always = { when: () => true };
+
+const resources = z
+  .strictObject({
+    requests: z.strictObject({ cpu: cpu('250m'), memory: memory('256Mi') }).prefault({}),
+    limits: z.strictObject({ cpu: cpu('500m'), memory: memory('512Mi') }).prefault({}),
+  })
+  .describe('Kubernetes resource requests and limits of each replica.');
+
+const nodegroupSize = (min: number, max: number, desired: number) =>
+  z
+    .strictObject({ min: z.int().min(0).default(min), max: z.int().min(1).default(max), desired: z.int().min(0).default(desired) })
+    .superRefine((size, ctx) => {
+      if (size.max < size.min) ctx.addIssue({ code: 'custom', path: ['max'], input: size.max, message: `must be >= min (${size.min})` });
+      else if (size.desired < size.min || size.desired > size.max)
+        ctx.addIssue({ code: 'custom', path: ['desired'], input: size.desired, message: `must be between min (${size.min}) and max (${size.max})` });
+    });
+
+export const awsSchema = z.strictObject({
+  region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as us-east-1' }).default('us-east-1'),
+  accountId: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID (quote it so YAML keeps leading zeros)' }).optional(),
+});
+
+export const registrySchema = z
+  .strictObject({
+    type: z.enum(['ecr', 'generic']).default('ecr').describe('ecr: Amazon ECR (repositories are created, with a lifecycle policy); generic: any OCI registry.'),
+    url: z.string().optional().describe('Registry host[:port][/prefix]. For ECR it defaults to <accountId>.dkr.ecr.<region>.amazonaws.com.'),
+    keepImages: z.int().min(1).default(30).describe('ECR lifecycle: keep this many tagged images per repository.'),
+    expireDays: z.int().min(1).default(90).describe('ECR lifecycle: expire untagged images after this many days.'),
+  })
+  .superRefine((registry, ctx) => {
+    const url = registry.url;
+    if (registry.type === 'generic' && url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when type is generic' });
+    else if (registry.type === 'ecr' && url !== undefined && !ECR_URL.test(url))
+      ctx.addIssue({ code: 'custom', path: ['url'], input: url, message: `"${url}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com); set type: generic for other registries` });
+    else if (url !== undefined && !REGISTRY_URL.test(url))
+      ctx.addIssue({ code: 'custom', path: ['url'], input: url, message: `"${url}" is not a registry address such as 127.0.0.1:5000 or registry.example.com/team (no scheme)` });
+  });
+
+export const clusterSchema = z.strictObject({
+  name: z.string().regex(EKS_CLUSTER_NAME, { error: 'must be an EKS cluster name: letters, digits, "-" and "_", at most 100 characters' }),
+  nodegroup: z.string().min(1).optional().describe('The managed nodegroup `mlp scale` resizes.'),
+  namespace: dnsLabel().default('ml-platform'),
+  context: z.string().min(1).optional().describe('kubeconfig context; default: the one `aws eks update-kubeconfig` writes for the cluster.'),
+  scaling: z
+    .strictObject({ up: nodegroupSize(2, 4, 2).prefault({}), down: nodegroupSize(0, 4, 0).prefault({}) })
+    .prefault({})
+    .describe('Nodegroup sizes for `mlp scale up|down`.'),
+});
+
+export const deploySchema = z.strictObject({
+  target: z.enum(['local', 'eks']).default('local').describe('local: this machine\'s Docker engine; eks: the cluster.'),
+  timeoutSeconds: seconds(300).describe('How long a rollout may take to become available.'),
+  rollback: z.boolean().default(true).describe('Roll back to the previous revision when the rollout or the smoke test fails.'),
+});
+
+export const trainingSchema = z.strictObject({
+  command: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .describe('The training command: a string (split into words, no shell) or a list. ${MLP_OUTPUT_DIR} is where it writes the model.'),
+  workdir: z.string().min(1).default('.').describe('Directory the command runs in, relative to mlp.yaml.'),
+  requirements: z.string().min(1).optional().describe('pip requirements file, relative to workdir; installed into a cached virtualenv.'),
+  outputDir: z.string().min(1).optional().describe('Where the model is written; default: a fresh directory in the model registry.'),
+  env: envMap().optional(),
+  timeoutSeconds: seconds(1800),
+  remote: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Run training as a Kubernetes Job on the cluster instead of locally.'),
+      resources: resources.optional(),
+      gpus: z.int().min(0).max(16).optional(),
+    })
+    .optional(),
+});
+
+export const modelSchema = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('training').describe('The newest model version `mlp train` registered.') }),
+  z.strictObject({ source: z.literal('dir'), path: z.string().min(1).describe('A directory with model.onnx and metadata.json, relative to mlp.yaml.') }),
+  z.strictObject({
+    source: z.literal('sagemaker'),
+    endpoint: z.string().regex(SAGEMAKER_ENDPOINT, { error: 'must be a SageMaker endpoint name: letters, digits and "-", at most 63 characters' }),
+    contentType: z.enum(['application/json', 'text/csv']).default('application/json'),
+  }),
+]);
+
+export const autoscalingSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    min: z.int().min(1).default(2),
+    max: z.int().min(1).default(10),
+    targetCPU: z.int().min(1).max(100).default(70).describe('Average CPU utilisation (% of requests) to scale at.'),
+    targetMemory: z.int().min(1).max(100).optional().describe('Average memory utilisation (% of requests) to scale at.'),
+  })
+  .superRefine((scaling, ctx) => {
+    if (scaling.max < scaling.min) ctx.addIssue({ code: 'custom', path: ['max'], input: scaling.max, message: `must be >= min (${scaling.min})` });
+  });
+
+export const smokeSchema = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    path: z.string().regex(/^\//, { error: 'must start with "/"' }),
+    body: z.json().optional().describe('JSON request body (POST).'),
+    expectStatus: z.int().min(100).max(599).default(200),
+  })
+  .superRefine((smoke, ctx) => {
+    if (smoke.method === 'GET' && smoke.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'is not sent with GET; set method: POST' });
+  });
+
+export const serviceSchema = z.strictObject({
+  name: dnsLabel(),
+  model: modelSchema,
+  port: z.int().min(1).max(65_535).default(8080).describe('Port the serving app listens on in the container.'),
+  replicas: z.int().min(0).max(1000).default(2),
+  autoscaling: autoscalingSchema.optional(),
+  resources: resources.prefault({}),
+  env: envMap().optional(),
+  smoke: z.array(smokeSchema).default([]).describe('Requests `mlp test` sends after a deploy; each must answer expectStatus.'),
+});
+
+const configShape = {
+  apiVersion: z.literal('mlp/v1'),
+  name: dnsLabel().describe('Project name; prefixes images, Kubernetes objects and model versions.'),
+  aws: awsSchema.prefault({}),
+  registry: registrySchema.optional(),
+  cluster: clusterSchema.optional(),
+  deploy: deploySchema.prefault({}),
+  training: trainingSchema.optional(),
+  services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), always),
+};
+
+/** The resolved configuration (after profiles and overrides): what every stage reads. */
+export const configSchema = z.strictObject(configShape);
+
+const ACTIVATION = /^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s;
+
+/**
+ * A profile: every section of the configuration, each key optional and without defaults (so it only changes
+ * what it names). Lists replace the base's lists, except `services`, which merge by name.
+ */
+export const profileSchema = z.strictObject({
+  name: dnsLabel(),
+  activation: z
+    .strictObject({
+      env: z
+        .string()
+        .regex(ACTIVATION, { error: 'must be VAR=value (active when VAR has that value) or VAR (active when VAR is set and not empty)' }),
+    })
+    .optional(),
+  aws: overlayOf(awsSchema).optional(),
+  registry: overlayOf(registrySchema).optional(),
+  cluster: overlayOf(clusterSchema).optional(),
+  deploy: overlayOf(deploySchema).optional(),
+  training: overlayOf(trainingSchema).optional(),
+  services: z
+    .array(overlayOf(serviceSchema).extend({ name: dnsLabel() }))
+    .superRefine(uniqueNames('services'), always)
+    .optional(),
+});
+
+/** What mlp.yaml may contain: the configuration plus its profiles. */
+export const fileSchema = z.strictObject({
+  ...configShape,
+  profiles: z.array(profileSchema).superRefine(uniqueNames('profiles'), always).optional(),
+});
+
+/** The resolved configuration as every stage sees it: deep read-only, since the loaded object is frozen. */
+export type MlpConfig = DeepReadonly<z.output<typeof configSchema>>;
+export type MlpConfigInput = z.input<typeof configSchema>;
+export type ServiceConfig = MlpConfig['services'][number];
+export type ModelSource = ServiceConfig['model'];
+export type SmokeTest = ServiceConfig['smoke'][number];
+export type ProfileInput = z.input<typeof profileSchema>;
+
+/** Recursively read-only: the loaded configuration is frozen, and its type says so. */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends ReadonlyArray<infer E>
+    ? ReadonlyArray<DeepReadonly<E>>
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
