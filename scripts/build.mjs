@@ -15,6 +15,24 @@ const external = Object.keys(manifest.dependencies ?? {})
   .filter((name) => !BUNDLED.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
+/**
+ * commander requires node:child_process at load time, only to spawn executable subcommands, which mlp does not
+ * use. Loading it pulls in net, dgram and the stream stack: about a sixth of `mlp --help`. This hands commander
+ * a stand-in that loads the real module on first use instead.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'lazy-child-process', namespace: 'mlp-lazy' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'mlp-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_target, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -26,7 +44,9 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
+  plugins: [lazyChildProcessForCommander],
   sourcemap: true,
+  minify: true,
   logLevel: 'warning',
   // commander is CommonJS; its require() calls of node built-ins need a real require in an ES module.
   banner: { js: "import { createRequire as mlpCreateRequire } from 'node:module'; const require = mlpCreateRequire(import.meta.url);" },

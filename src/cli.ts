@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIo, options: MainOpti
   for (const definition of COMMANDS) {
     const command = registerCommand(program, definition);
     command.action(async () => {
-      const context = createContext(io, command.optsWithGlobals() as GlobalOptions, signal);
+      const context = await createContext(io, command.optsWithGlobals() as GlobalOptions, signal);
       try {
         await definition.run(context, command.opts(), command.processedArgs as string[]);
       } catch (error) {
@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], io: CliIo, options: MainOpti
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    return parseFailureCode(error, io, argv);
+    return await parseFailureCode(error, io, argv);
   }
   if (failure === undefined) return EXIT_CODES.ok.code;
   if (signal.aborted && !(failure.error instanceof MlpError)) {
@@ -82,11 +82,11 @@ function registerCommand(program: Command, definition: CommandDefinition): Comma
   return command;
 }
 
-function parseFailureCode(error: unknown, io: CliIo, argv: readonly string[]): number {
-  const output = new Output(io, outputOptionsFrom(argv));
-  if (!(error instanceof CommanderError)) return output.failure(error);
+async function parseFailureCode(error: unknown, io: CliIo, argv: readonly string[]): Promise<number> {
   // --help and --version end the parse with a CommanderError whose exit code is 0.
-  if (error.exitCode === 0) return EXIT_CODES.ok.code;
+  if (error instanceof CommanderError && error.exitCode === 0) return EXIT_CODES.ok.code;
+  const output = await Output.create(io, outputOptionsFrom(argv));
+  if (!(error instanceof CommanderError)) return output.failure(error);
   if (error.code === 'commander.help') {
     return output.failure(new UsageError('No command given.', { hint: 'Run "mlp --help" to list the commands.' }));
   }

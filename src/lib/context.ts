@@ -35,8 +35,8 @@ export interface CommandContext {
   requireConfirmation(action: string): void;
 }
 
-export function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSignal): CommandContext {
-  const output = new Output(io, { json: globals.json, verbose: globals.verbose, color: globals.color });
+export async function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSignal): Promise<CommandContext> {
+  const output = await Output.create(io, { json: globals.json, verbose: globals.verbose, color: globals.color });
   const dir = path.resolve(io.cwd, globals.dir);
   let loaded: Promise<ProjectConfig> | undefined;
 

@@ -2,7 +2,7 @@
  * Where mlp writes: results on stdout, progress and diagnostics on stderr (so `mlp render | kubectl apply -f -`
  * works), one JSON document on stdout with --json, colour only where a person reads it.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { EXIT_CODES, isMlpError, type ExitCodeName } from './errors.js';
 
 /** The process's standard streams and environment, injectable so the CLI runs in-process in tests. */
@@ -50,15 +50,25 @@ export class Output {
   readonly verbose: boolean;
   readonly ci: boolean;
 
-  constructor(
+  /**
+   * chalk is imported here rather than at the top: its terminal detection loads node:tty and node:os, which
+   * would cost `mlp --help` and `mlp --version` (which print no colour) a third of their start-up time.
+   */
+  static async create(io: CliIo, options: OutputOptions): Promise<Output> {
+    const { Chalk } = await import('chalk');
+    return new Output(io, options, new Chalk({ level: colorLevel(io, options.color) }));
+  }
+
+  private constructor(
     readonly io: CliIo,
     options: OutputOptions,
+    color: ChalkInstance,
   ) {
     this.json = options.json;
     this.verbose = options.verbose;
     this.ci = isCi(io.env);
     this.interactive = Boolean(io.stderr.isTTY) && !this.ci;
-    this.color = new Chalk({ level: colorLevel(io, options.color) });
+    this.color = color;
   }
 
   /** A progress or diagnostic line, on stderr. */
