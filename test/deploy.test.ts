@@ -49,10 +49,19 @@ describe('mlp deploy', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('runs nothing and succeeds when every stage is skipped, reporting each skip on stderr', async () => {
-    const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { env: { CI: 'true' } });
+  it('in CI, reports each stage as a plain line on stderr, without terminal animation', async () => {
+    const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { tty: true, env: { CI: 'true' } });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toContain('--skip-build');
+    expect(run.stderr).toContain('build: skipped (--skip-build)');
+    expect(run.stderr).not.toMatch(/\u001b\[\d*[AK]/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('on a terminal, animates the stages on stderr and leaves stdout empty', async () => {
+    const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { tty: true, env: {} });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/\u001b\[\d*A/);
+    expect(run.stderr).toContain('test: skipped (--skip-test)');
     expect(run.stdout).toBe('');
   });
 });

@@ -12,22 +12,34 @@ export interface TaskSpec {
 }
 
 export async function runTasks(output: Output, tasks: readonly TaskSpec[], signal: AbortSignal): Promise<void> {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const stderr = output.io.stderr as NodeJS.WriteStream;
-  const renderer = output.json ? 'silent' : output.interactive ? 'default' : 'simple';
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) });
+
+  /**
+   * listr2 animates only when *stdout* is a terminal and otherwise falls back to a renderer that writes to
+   * stdout. mlp draws progress on stderr and has already decided (Output.interactive: stderr is a terminal and
+   * this is not CI), so it tells listr2 the animated renderer is fine without a TTY on stdout.
+   */
+  class StderrRenderer extends DefaultRenderer {
+    static override nonTTY = true;
+  }
+
   const list = new Listr(
     tasks.map((spec) => ({
       title: spec.title,
-      skip: () => spec.skip ?? false,
+      skip: () => (spec.skip ? `${spec.title}: skipped (${spec.skip})` : false),
       task: () => spec.run(signal),
     })),
     {
-      renderer,
+      renderer: output.json ? 'silent' : output.interactive ? StderrRenderer : 'simple',
+      rendererOptions: { logger },
+      fallbackRenderer: 'simple',
+      fallbackRendererOptions: { logger },
       exitOnError: true,
       // mlp owns SIGINT (it aborts `signal`); listr2's own handler would exit the process under our feet.
       registerSignalListeners: false,
       collectErrors: false,
-      rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) }) },
     },
   );
   await list.run();
