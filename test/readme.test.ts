@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../src/lib/errors.js';
+import { runMlp } from './support/run-mlp.js';
+import { trainingEnv } from './support/training-env.js';
+
 
 const root = path.resolve(import.meta.dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -27,8 +31,16 @@ describe('README', () => {
     expect(ciRun.split('\n')).toContain(testCommand);
   });
 
-  it('has a main command that runs mlp deploy on the local target of the bundled example', () => {
+  it('has a main command that runs mlp deploy on the local target of the bundled example, and it works', async () => {
     const mainCommand = commandUnder('Set up and run the main job');
     expect(mainCommand).toMatch(/^npm ci && npx mlp deploy -C examples\/fraud --target local/);
+
+    // Run the mlp part as written, on a copy of the example so the repository stays clean.
+    const project = mkdtempSync(path.join(tmpdir(), 'mlp-readme-'));
+    cpSync(path.join(root, 'examples', 'fraud'), project, { recursive: true, filter: (source) => !source.includes(`${path.sep}.mlp`) });
+    const argv = mainCommand.split(' && npx mlp ')[1]!.split(' ').map((arg) => (arg === 'examples/fraud' ? project : arg));
+    const run = await runMlp(argv, { env: trainingEnv({ CI: 'true' }) });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(readFileSync(path.join(project, '.mlp', 'models', 'fraud', 'latest'), 'utf8').trim()).toMatch(/^\d{8}T\d{6}Z$/);
   });
 });

@@ -1,4 +1,5 @@
-import { defineCommand, notBuiltYet } from '../lib/command.js';
+import { defineCommand } from '../lib/command.js';
+import { NotImplementedError } from '../lib/errors.js';
 
 export default defineCommand({
   usage: 'train',
@@ -11,5 +12,18 @@ export default defineCommand({
       .option('--list', 'list the registered model versions with their metrics')
       .option('--remote', 'run training as a Kubernetes Job on the cluster instead of locally');
   },
-  run: notBuiltYet('mlp train', 'issue #3 (serving, the fraud example and local training)'),
+  async run(context, options) {
+    if (options.remote === true) throw new NotImplementedError('mlp train --remote', 'issue #5 (render and Kubernetes deploy)');
+    const [{ trainProject, listProjectVersions }, { formatTrainResult, formatVersionList }] = await Promise.all([
+      import('../lib/pipeline/trainer.js'),
+      import('../lib/pipeline/format-models.js'),
+    ]);
+    if (options.list === true) {
+      const { model, versions } = await listProjectVersions(context);
+      context.output.result({ model, versions }, () => formatVersionList(model, versions, context.output.color));
+      return;
+    }
+    const result = await trainProject(context);
+    context.output.result(result, () => formatTrainResult(result, context.output.color));
+  },
 });

@@ -14,7 +14,7 @@ export type StageRunner = (context: CommandContext, signal: AbortSignal) => Prom
 export type StageImplementations = Record<StageName, StageRunner | { plannedIn: string }>;
 
 export const STAGE_IMPLEMENTATIONS: StageImplementations = {
-  train: { plannedIn: 'issue #3' },
+  train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
   build: { plannedIn: 'issue #4' },
   push: { plannedIn: 'issue #4' },
   render: { plannedIn: 'issue #5' },
