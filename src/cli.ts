@@ -3,15 +3,14 @@
  * Only this file decides exit codes, and it never calls process.exit(), so pending output is flushed and the
  * CLI can run in-process in tests (test/support/run-mlp.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import type { CommandDefinition } from './lib/command.js';
 import { createContext, type GlobalOptions } from './lib/context.js';
 import { EXIT_CODES, MlpError, UsageError } from './lib/errors.js';
 import { Output, type CliIo } from './lib/output.js';
+import { MLP_VERSION } from './lib/package-root.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface MainOptions {
   /** Aborted when the user presses Ctrl-C; bin/mlp wires it to SIGINT. */
@@ -51,7 +50,7 @@ export async function main(argv: readonly string[], io: CliIo, options: MainOpti
 function buildProgram(io: CliIo): Command {
   const program = new Command('mlp')
     .description('Take a machine-learning model from training to a smoke-tested service on Amazon EKS, or on this machine.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(MLP_VERSION, '-V, --version', 'print the version')
     .option('-C, --dir <path>', 'run as if mlp was started in <path>', '.')
     .option('--profile <name>', 'activate this profile from mlp.yaml')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)

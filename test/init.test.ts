@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,12 +24,18 @@ describe('mlp init', () => {
     expect(JSON.parse(plan.stdout)).toMatchObject({ ok: true, project: 'fraud-detector' });
   });
 
-  it('points editors at the JSON Schema shipped with mlp', async () => {
-    const dir = emptyProject('svc');
-    await runMlp(['init', '-C', dir]);
-    const firstLine = readFileSync(path.join(dir, 'mlp.yaml'), 'utf8').split('\n')[0]!;
-    const schemaPath = /\$schema=(.+)$/.exec(firstLine)![1]!;
-    expect(readFileSync(path.resolve(dir, schemaPath), 'utf8')).toContain('"apiVersion"');
+  it('points editors at the JSON Schema shipped with mlp, from the installed entry point too', async () => {
+    const bin = path.resolve(import.meta.dirname, '..', 'bin', 'mlp');
+    const viaSource = emptyProject('svc');
+    const viaBin = emptyProject('svc');
+    await runMlp(['init', '-C', viaSource]);
+    // The bundle's chunks sit at another depth than the sources: the path must be right from both.
+    execFileSync(process.execPath, [bin, 'init', '-C', viaBin], { env: { PATH: process.env.PATH } });
+    for (const dir of [viaSource, viaBin]) {
+      const firstLine = readFileSync(path.join(dir, 'mlp.yaml'), 'utf8').split('\n')[0]!;
+      const schemaPath = /\$schema=(.+)$/.exec(firstLine)![1]!;
+      expect(readFileSync(path.resolve(dir, schemaPath), 'utf8'), dir).toContain('"apiVersion"');
+    }
   });
 
   it('refuses to overwrite an existing mlp.yaml unless --force', async () => {

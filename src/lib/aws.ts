@@ -4,8 +4,8 @@
  * instance metadata) and honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, which is how the test
  * bench points mlp at moto. SDK modules are loaded with a dynamic import so `mlp --help` never pays for them.
  */
-import { readFileSync } from 'node:fs';
 import { MlpError } from './errors.js';
+import { MLP_VERSION } from './package-root.js';
 
 export interface AwsOptions {
   /** Overrides AWS_REGION / AWS_DEFAULT_REGION. */
@@ -29,20 +29,6 @@ export interface CallerIdentity {
 export const CREDENTIALS_HINT =
   'set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on GitHub Actions use aws-actions/configure-aws-credentials';
 
-let version: string | undefined;
-function mlpVersion(): string {
-  if (version === undefined) {
-    try {
-      // src/lib/aws.ts and dist/lib/aws.js both sit two levels below the package root.
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-      version = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      version = 'unknown';
-    }
-  }
-  return version;
-}
-
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
@@ -61,7 +47,7 @@ export function awsClientConfig(opts: AwsOptions = {}): AwsClientConfig {
   return {
     ...(region === undefined ? {} : { region }),
     maxAttempts: 3,
-    customUserAgent: `mlp/${mlpVersion()}`,
+    customUserAgent: `mlp/${MLP_VERSION}`,
   };
 }
 

@@ -4,8 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
+import { packageFile } from './package-root.js';
 
 export interface ScaffoldOptions {
   dir: string;
@@ -28,7 +28,7 @@ export function projectNameFrom(dir: string): string {
 }
 
 /** mlp's JSON Schema as shipped in this package, so editors complete mlp.yaml offline. */
-const SCHEMA_FILE = fileURLToPath(new URL('../../schema/mlp.schema.json', import.meta.url));
+const SCHEMA_FILE = packageFile('schema/mlp.schema.json');
 
 export function mlpYamlTemplate(name: string, schemaPath: string): string {
   return `# yaml-language-server: $schema=${schemaPath}

@@ -4,11 +4,12 @@
  *   npm run schema -- --check   exit 1 when the committed file differs from what the schema generates
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
+import { packageFile } from '../package-root.js';
 import { fileSchema } from './schema.js';
 
-export const JSON_SCHEMA_FILE = fileURLToPath(new URL('../../../schema/mlp.schema.json', import.meta.url));
+export const JSON_SCHEMA_FILE = packageFile('schema/mlp.schema.json');
 
 /** The JSON Schema text: draft-07 (what yaml-language-server supports best), describing what users write. */
 export function renderJsonSchema(): string {
