@@ -51,3 +51,18 @@ await build({
   // commander is CommonJS; its require() calls of node built-ins need a real require in an ES module.
   banner: { js: "import { createRequire as mlpCreateRequire } from 'node:module'; const require = mlpCreateRequire(import.meta.url);" },
 });
+
+// The bundled inference server (serving/), run by every service image as `node dist/serving/server.js`. Its npm
+// dependencies (hono, onnxruntime-node with its native binding, pino, prom-client, the AWS SDK) stay in node_modules.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['serving/src/server.ts'],
+  outfile: 'dist/serving/server.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});

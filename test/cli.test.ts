@@ -68,7 +68,7 @@ describe('usage errors', () => {
 });
 
 describe('commands not built yet', () => {
-  for (const argv of [['build'], ['push'], ['render'], ['serve'], ['status'], ['logs'], ['rollback'], ['test'], ['scale', 'up'], ['debug', 'pods']]) {
+  for (const argv of [['build'], ['push'], ['render'], ['status'], ['logs'], ['rollback'], ['test'], ['scale', 'up'], ['debug', 'pods']]) {
     it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
       const run = await runMlp(argv);
       expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);

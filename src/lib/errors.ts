@@ -24,6 +24,7 @@ export const EXIT_CODES = {
   rollout: { code: 32, meaning: 'A rollout did not become available before its deadline.' },
   smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
+  serve: { code: 60, meaning: 'The local serving app (mlp serve) failed to start or stopped with an error.' },
   interrupted: { code: 130, meaning: 'Interrupted (SIGINT).' },
 } as const;
 

@@ -1,0 +1,86 @@
+/**
+ * The serving app's HTTP surface, built without listening: server.ts (via start-server.ts) serves it, unit
+ * tests call `app.request()`. Every response carries X-Request-Id and a JSON body; every request is logged
+ * once and counted by route pattern.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppDeps } from './app-deps.js';
+import { errorBody, ServingError } from './errors.js';
+import { nodeIncoming, nodeOutgoing, payloadTooLarge } from './json-body.js';
+import { opsRoutes } from './ops-routes.js';
+import { predictRoutes } from './predict-routes.js';
+import { requestIdFrom } from './request-id.js';
+import { v2Routes } from './v2-routes.js';
+
+export type { AppDeps } from './app-deps.js';
+
+type Env = { Variables: { requestId: string } };
+
+/** Label for requests no route matched, so scanners probing random paths add one series, not one per path. */
+const UNMATCHED_ROUTE = 'unmatched';
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const { logger, metrics } = deps;
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const incoming = nodeIncoming(c);
+    // Straight from and to the Node request and response when there are some: c.req.header() would build a
+    // Headers copy of the request's, and c.header() a Headers object that node-server then converts back.
+    const outgoing = nodeOutgoing(c);
+    const header = incoming === undefined ? c.req.header('x-request-id') : incoming.headers['x-request-id'];
+    const requestId = requestIdFrom(typeof header === 'string' ? header : undefined);
+    c.set('requestId', requestId);
+    if (outgoing === undefined) c.header('X-Request-Id', requestId);
+    else outgoing.setHeader('X-Request-Id', requestId);
+    await next();
+    // While draining, each answered connection closes, so keep-alive clients reconnect (to another pod) instead
+    // of racing the listener's close with their next request.
+    if (deps.model.draining) {
+      if (outgoing === undefined) c.header('Connection', 'close');
+      else outgoing.setHeader('Connection', 'close');
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeLabel(c);
+    const status = c.res.status;
+    metrics.observeRequest(route, c.req.method, status, seconds);
+    logger.info({ method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e6) / 1000, request_id: requestId }, 'request');
+  });
+
+  // Under @hono/node-server, readJsonBody enforces the limit while reading the socket (see json-body.ts for why
+  // hono's bodyLimit is too slow there); everywhere else hono's bodyLimit does.
+  const webBodyLimit = bodyLimit({ maxSize: deps.maxBodyBytes, onError: (c) => c.json(payloadTooLarge(deps.maxBodyBytes).toBody(), 413) });
+  app.use((c, next) => (nodeIncoming(c) === undefined ? webBodyLimit(c, next) : next()));
+
+  app.route('/', opsRoutes(deps));
+  app.route('/', predictRoutes(deps));
+  app.route('/', v2Routes(deps));
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`), 404));
+
+  app.onError((error, c) => {
+    if (error instanceof ServingError) {
+      // The rest of an oversized body is never read: closing beats letting Node drain gigabytes to keep the socket.
+      if (error.status === 413) nodeOutgoing(c)?.setHeader('Connection', 'close');
+      return c.json(error.toBody(), error.status);
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      return c.json(errorBody(status === 413 ? 'payload_too_large' : 'http_error', error.message || 'request failed'), status);
+    }
+    logger.error({ err: error, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json(errorBody('internal_error', 'internal server error; the server log has the details under this X-Request-Id'), 500);
+  });
+
+  return app;
+}
+
+function routeLabel(c: Context): string {
+  const route = routePath(c, -1);
+  return route === '' || route === '*' || route === '/*' ? UNMATCHED_ROUTE : route;
+}
