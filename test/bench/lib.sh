@@ -71,3 +71,24 @@ stop_pidfile() {
   rm -f "$pidfile"
   echo "$name: stopped (pid $pid)"
 }
+
+# await_own_start NAME LOGFILE SECONDS CHECK...: poll CHECK until it succeeds, failing at once when the process
+# this script started (the caller's `ours`) has died, and after SECONDS otherwise.
+await_own_start() {
+  local name=$1 logfile=$2 wait=$3 deadline
+  shift 3
+  deadline=$((SECONDS + wait))
+  until "$@" >/dev/null 2>&1; do
+    ours || die "$name exited during start-up; see $logfile"
+    ((SECONDS < deadline)) || die "$name did not answer within $wait s; see $logfile"
+    sleep 0.3
+  done
+}
+
+# run_verb "$@": a component script's command line, up|down|status, calling its function of that name.
+run_verb() {
+  case ${1:-} in
+    up | down | status) "$1" ;;
+    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  esac
+}

@@ -29,12 +29,7 @@ up() {
     echo $! >"$PIDFILE"
     echo "moto: starting moto_server on 127.0.0.1:$BENCH_MOTO_PORT"
   fi
-  local deadline=$((SECONDS + WAIT))
-  until http_answers "$URL"; do
-    ours || die "moto_server exited during start-up; see $LOGFILE"
-    ((SECONDS < deadline)) || die "moto_server did not answer within $WAIT s; see $LOGFILE"
-    sleep 0.3
-  done
+  await_own_start moto_server "$LOGFILE" "$WAIT" http_answers "$URL"
   echo "moto: up on http://127.0.0.1:$BENCH_MOTO_PORT (pid $(<"$PIDFILE"), log $LOGFILE); stop it with: ${STOP_HINT}bash test/bench/moto.sh down"
 }
 
@@ -49,9 +44,4 @@ status() {
   fi
 }
 
-case ${1:-} in
-  up) up ;;
-  down) down ;;
-  status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
-esac
+run_verb "$@"

@@ -47,12 +47,7 @@ YAML
     echo $! >"$PIDFILE"
     echo "registry: starting $bin on $ADDR (config $CONFIG)"
   fi
-  local deadline=$((SECONDS + WAIT))
-  until http_ok "$URL"; do
-    ours || die "docker-registry exited during start-up; see $LOGFILE"
-    ((SECONDS < deadline)) || die "registry did not answer $URL within $WAIT s; see $LOGFILE"
-    sleep 0.3
-  done
+  await_own_start docker-registry "$LOGFILE" "$WAIT" http_ok "$URL"
   echo "registry: up on $ADDR (pid $(<"$PIDFILE"), log $LOGFILE); stop it with: ${STOP_HINT}bash test/bench/registry.sh down"
 }
 
@@ -67,9 +62,4 @@ status() {
   fi
 }
 
-case ${1:-} in
-  up) up ;;
-  down) down ;;
-  status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
-esac
+run_verb "$@"
