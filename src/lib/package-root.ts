@@ -7,17 +7,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function findPackageRoot(from: string): string {
+interface PackageManifest {
+  name?: string;
+  version: string;
+}
+
+function findPackage(from: string): { root: string; manifest: PackageManifest } {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'mlp') return dir;
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as PackageManifest;
+      if (manifest.name === 'mlp') return { root: dir, manifest };
+    }
     if (path.dirname(dir) === dir) throw new Error(`mlp's package.json was not found above ${from}`);
   }
 }
 
-export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+const found = findPackage(path.dirname(fileURLToPath(import.meta.url)));
 
-export const MLP_VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const PACKAGE_ROOT = found.root;
+
+export const MLP_VERSION = found.manifest.version;
 
 /** A file shipped with mlp, by its path from the package root (`schema/mlp.schema.json`). */
 export function packageFile(relative: string): string {
