@@ -52,7 +52,7 @@ describe('mlp deploy', () => {
   it('in CI, reports each stage as a plain line on stderr, without terminal animation', async () => {
     const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { tty: true, env: { CI: 'true' } });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toContain('build: skipped (--skip-build)');
+    expect(run.stderr).toContain('build [SKIPPED: --skip-build]');
     expect(run.stderr).not.toMatch(/\u001b\[\d*[AK]/);
     expect(run.stdout).toBe('');
   });
@@ -61,7 +61,7 @@ describe('mlp deploy', () => {
     const run = await runMlp(['deploy', '-C', example, ...SKIP_ALL], { tty: true, env: {} });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/\u001b\[\d*A/);
-    expect(run.stderr).toContain('test: skipped (--skip-test)');
+    expect(run.stderr).toMatch(/test\n\s+↓ --skip-test/);
     expect(run.stdout).toBe('');
   });
 });

@@ -28,12 +28,13 @@ export async function runTasks(output: Output, tasks: readonly TaskSpec[], signa
   const list = new Listr(
     tasks.map((spec) => ({
       title: spec.title,
-      skip: () => (spec.skip ? `${spec.title}: skipped (${spec.skip})` : false),
+      skip: () => spec.skip ?? false,
       task: () => spec.run(signal),
     })),
     {
       renderer: output.json ? 'silent' : output.interactive ? StderrRenderer : 'simple',
-      rendererOptions: { logger },
+      // collapseSkips: false keeps the stage's name beside the reason it was skipped.
+      rendererOptions: { logger, collapseSkips: false },
       fallbackRenderer: 'simple',
       fallbackRendererOptions: { logger },
       exitOnError: true,
