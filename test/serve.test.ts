@@ -81,6 +81,17 @@ describe('mlp serve', () => {
     expect(await serve.interrupt()).toBe(0);
   });
 
+  it("serves a dir-sourced service's model directory from mlp.yaml", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlp-serve-dir-'));
+    cpSync(fixtureModel, path.join(dir, 'model'), { recursive: true });
+    writeFileSync(path.join(dir, 'mlp.yaml'), 'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: dir, path: model }\n');
+    const port = await freePort();
+    const serve = await startServe(['-C', dir, '--port', String(port)]);
+    expect(serve.stderr()).toContain('services[0].model.path');
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    expect(await serve.interrupt()).toBe(0);
+  });
+
   it('says to train first when no version is registered', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlp-serve-empty-'));
     writeFileSync(path.join(dir, 'mlp.yaml'), 'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: training }\n');

@@ -38,6 +38,18 @@ export async function resolveServedModel(context: CommandContext, request: Serve
   }
   const project = await context.loadConfig();
   const name = project.config.name;
+  // The first service's model, as `mlp deploy --target local` would run it.
+  const model = project.config.services[0]!.model;
+  if (model.source === 'dir' && request.modelVersion === undefined) {
+    const modelDir = path.resolve(project.dir, model.path);
+    await requireModelFiles(modelDir, `services[0].model.path`);
+    return { modelDir, origin: `${model.path} (services[0].model.path)` };
+  }
+  if (model.source === 'sagemaker') {
+    throw new UsageError(`services[0] serves the SageMaker endpoint ${model.endpoint}; mlp serve runs local models.`, {
+      hint: 'Pass --model <dir> to serve a local model.onnx instead.',
+    });
+  }
   if (request.modelVersion !== undefined && !VERSION_PATTERN.test(request.modelVersion)) {
     throw new UsageError(`--model-version "${request.modelVersion}" is not a model version.`, {
       hint: 'Versions look like 20261123T081500Z; "mlp train --list" shows them.',
