@@ -9,7 +9,7 @@ import type { CommandContext } from './context.js';
 import { MlpError, UsageError } from './errors.js';
 import { runProgram } from './exec.js';
 import { packageFile } from './package-root.js';
-import { listVersions, readLatest, VERSION_PATTERN } from './pipeline/model-registry.js';
+import { modelDir, readLatest, VERSION_PATTERN } from './pipeline/model-registry.js';
 
 export interface ServeRequest {
   /** A model directory given on the command line (relative to the working directory). */
@@ -32,18 +32,18 @@ export const SERVER_ENTRY = packageFile('dist/serving/server.js');
 export async function resolveServedModel(context: CommandContext, request: ServeRequest): Promise<ServedModel> {
   if (request.model !== undefined) {
     if (request.modelVersion !== undefined) throw new UsageError('--model and --model-version choose the model two ways; pass one.');
-    const modelDir = path.resolve(context.io.cwd, request.model);
-    await requireModelFiles(modelDir, '--model');
-    return { modelDir, origin: `--model ${request.model}` };
+    const dir = path.resolve(context.io.cwd, request.model);
+    await requireModelFiles(dir, '--model');
+    return { modelDir: dir, origin: `--model ${request.model}` };
   }
   const project = await context.loadConfig();
   const name = project.config.name;
   // The first service's model, as `mlp deploy --target local` would run it.
   const model = project.config.services[0]!.model;
   if (model.source === 'dir' && request.modelVersion === undefined) {
-    const modelDir = path.resolve(project.dir, model.path);
-    await requireModelFiles(modelDir, `services[0].model.path`);
-    return { modelDir, origin: `${model.path} (services[0].model.path)` };
+    const dir = path.resolve(project.dir, model.path);
+    await requireModelFiles(dir, `services[0].model.path`);
+    return { modelDir: dir, origin: `${model.path} (services[0].model.path)` };
   }
   if (model.source === 'sagemaker') {
     throw new UsageError(`services[0] serves the SageMaker endpoint ${model.endpoint}; mlp serve runs local models.`, {
@@ -61,12 +61,12 @@ export async function resolveServedModel(context: CommandContext, request: Serve
       hint: 'Run "mlp train" first, or pass --model <dir> with a model.onnx and metadata.json.',
     });
   }
-  const registered = (await listVersions(project.dir, name)).find((entry) => entry.version === version);
-  if (registered === undefined) {
+  const versionDir = path.join(modelDir(project.dir, name), version);
+  if (!(await stat(versionDir).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`Version ${version} of ${name} is not registered.`, { hint: 'Run "mlp train --list" to see the versions.' });
   }
-  await requireModelFiles(registered.dir, `version ${version}`);
-  return { modelDir: registered.dir, origin: `${name} ${version}${request.modelVersion === undefined ? ' (latest)' : ''}` };
+  await requireModelFiles(versionDir, `version ${version}`);
+  return { modelDir: versionDir, origin: `${name} ${version}${request.modelVersion === undefined ? ' (latest)' : ''}` };
 }
 
 async function requireModelFiles(modelDir: string, what: string): Promise<void> {
