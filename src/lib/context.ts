@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import type { ConfigOverrides, ProjectConfig } from './config/load.js';
-import { UsageError } from './errors.js';
 import { Output, type CliIo } from './output.js';
 
 /** Flags that every command accepts (`mlp --help` lists them). */
@@ -31,8 +30,6 @@ export interface CommandContext {
    * A second call returns the same object.
    */
   loadConfig(overrides?: ConfigOverrides): Promise<ProjectConfig>;
-  /** Asks before a destructive action: --yes answers; in CI or without a TTY it refuses rather than hang. */
-  requireConfirmation(action: string): void;
 }
 
 export async function createContext(io: CliIo, globals: GlobalOptions, signal: AbortSignal): Promise<CommandContext> {
@@ -57,13 +54,6 @@ export async function createContext(io: CliIo, globals: GlobalOptions, signal: A
         }),
       );
       return loaded;
-    },
-    requireConfirmation(action) {
-      if (globals.yes) return;
-      // Prompts would hang a CI job with no stdin; mlp asks for --yes instead of guessing.
-      throw new UsageError(`${action} needs confirmation.`, {
-        hint: 'Re-run with --yes to confirm.',
-      });
     },
   };
 }
