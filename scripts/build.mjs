@@ -52,8 +52,9 @@ await build({
   banner: { js: "import { createRequire as mlpCreateRequire } from 'node:module'; const require = mlpCreateRequire(import.meta.url);" },
 });
 
-// The bundled inference server (serving/), run by every service image as `node dist/serving/server.js`. Its npm
-// dependencies (hono, onnxruntime-node with its native binding, pino, prom-client, the AWS SDK) stay in node_modules.
+// The inference server (serving/), run by `mlp serve` and by every service image as `node server.js`. Everything
+// but onnxruntime-node (a native binding, installed per platform in the image) is bundled into this one file, so
+// the image installs a single npm package and a code change is one small layer.
 await build({
   absWorkingDir: root,
   entryPoints: ['serving/src/server.ts'],
@@ -62,7 +63,11 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external: ['onnxruntime-node'],
   sourcemap: true,
+  minify: true,
+  legalComments: 'none',
   logLevel: 'warning',
+  // pino and prom-client are CommonJS and require() node built-ins.
+  banner: { js: "import { createRequire as mlpCreateRequire } from 'node:module'; const require = mlpCreateRequire(import.meta.url);" },
 });

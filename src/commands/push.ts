@@ -1,11 +1,17 @@
-import { defineCommand, notBuiltYet } from '../lib/command.js';
+import { defineCommand } from '../lib/command.js';
 
 export default defineCommand({
   usage: 'push',
   summary: 'Push built images to ECR (creating repositories) or any registry, and record their digests',
-  examples: ['mlp push', 'mlp push --service fraud'],
+  description:
+    'For ECR: creates missing repositories with scan on push and a lifecycle policy, fetches a registry token for this run and logs in with it on stdin (never in argv or logs). Skips images the registry already has, retries transient failures, and records image@sha256 digests for deploy.',
+  examples: ['mlp push', 'mlp push --service fraud', 'mlp push --json'],
   configure(command) {
     command.option('--service <name...>', 'push only these services');
   },
-  run: notBuiltYet('mlp push', 'issue #4 (build and push)'),
+  async run(context, options) {
+    const [{ pushProject }, { formatPushResults }] = await Promise.all([import('../lib/image/pusher.js'), import('../lib/image/format-images.js')]);
+    const results = await pushProject(context, { services: options.service as string[] | undefined });
+    context.output.result({ images: results }, () => formatPushResults(results));
+  },
 });

@@ -146,11 +146,27 @@ export function describeEndpoint(service: string, region: string | undefined): s
  * cannot be reached → 'prerequisite', anything else → 'aws'. Abort errors and MlpErrors pass through.
  * Messages never carry credential values.
  */
-export function toMlpError(error: unknown, ctx: { service: string; operation: string; region?: string | undefined }): unknown {
+export function toMlpError(
+  error: unknown,
+  ctx: { service: string; operation: string; region?: string | undefined; /** The IAM action the call needs, e.g. ecr:CreateRepository. */ action?: string },
+): unknown {
   if (error instanceof MlpError) return error;
   const chain = errorChain(error);
   const top = chain[0];
   if (top && str(top.name) === 'AbortError') return error;
+
+  // Access denied is a missing permission, not bad credentials: name the action so it can be granted.
+  const denied = chain.find((e) => ['AccessDenied', 'AccessDeniedException'].includes(str(e.name) ?? str(e.code) ?? ''));
+  if (denied) {
+    const action = ctx.action ?? /perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(str(denied.message) ?? '')?.[1];
+    return new MlpError('credentials', `${ctx.operation} was denied: the caller lacks the IAM permission ${action ?? `for ${ctx.operation}`}.`, {
+      hint: action
+        ? `grant ${action} to the role or user mlp runs as (aws sts get-caller-identity shows which), then run mlp again`
+        : CREDENTIALS_HINT,
+      details: [redact(str(denied.message) ?? '')].filter(Boolean),
+      cause: error,
+    });
+  }
 
   for (const e of chain) {
     const name = str(e.name);
@@ -186,4 +202,16 @@ export function toMlpError(error: unknown, ctx: { service: string; operation: st
   return new MlpError('aws', `${ctx.operation} failed: ${name ? `${name}: ` : ''}${redact(message ?? String(error))}`, {
     cause: error,
   });
+}
+
+/** An ECR client on the default chain; the caller destroys it. */
+export async function ecrClient(opts: AwsOptions = {}) {
+  const { ECRClient } = await import('@aws-sdk/client-ecr');
+  return new ECRClient(awsClientConfig(opts));
+}
+
+/** An EKS client on the default chain; the caller destroys it. */
+export async function eksClient(opts: AwsOptions = {}) {
+  const { EKSClient } = await import('@aws-sdk/client-eks');
+  return new EKSClient(awsClientConfig(opts));
 }

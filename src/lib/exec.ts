@@ -1,5 +1,5 @@
 /**
- * The one place mlp starts processes (besides docker.ts): a thin, typed wrapper around execa that streams a
+ * The one place mlp starts processes: a thin, typed wrapper around execa that streams a
  * child's output line by line, keeps the last lines for error messages, and turns "program not found" into a
  * prerequisite error that names the program.
  */
@@ -24,6 +24,8 @@ export interface RunProgramOptions {
   timeoutMs?: number;
   /** What to call the program in a "not found" error (default `file`). */
   displayName?: string;
+  /** Written to the child's stdin, which is closed afterwards (default: no stdin). Secrets go here, never in args. */
+  input?: string;
 }
 
 export interface ProgramResult {
@@ -54,7 +56,7 @@ export async function runProgram(file: string, args: readonly string[], options:
     cwd: options.cwd,
     env: { ...(options.baseEnv ?? process.env), ...options.env },
     extendEnv: false,
-    stdin: 'ignore',
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     stdout: lineHandler('stdout'),
     stderr: lineHandler('stderr'),
     buffer: false,

@@ -11,7 +11,7 @@ export interface TaskSpec {
   run(signal: AbortSignal): Promise<void>;
 }
 
-export async function runTasks(output: Output, tasks: readonly TaskSpec[], signal: AbortSignal): Promise<void> {
+export async function runTasks(output: Output, tasks: readonly TaskSpec[], signal: AbortSignal, options: { concurrent?: number } = {}): Promise<void> {
   const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const stderr = output.io.stderr as NodeJS.WriteStream;
   const logger = new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) });
@@ -37,6 +37,8 @@ export async function runTasks(output: Output, tasks: readonly TaskSpec[], signa
       rendererOptions: { logger, collapseSkips: false },
       fallbackRenderer: 'simple',
       fallbackRendererOptions: { logger },
+      // A number runs that many tasks at once (images build concurrently); the default is one after another.
+      concurrent: options.concurrent ?? false,
       exitOnError: true,
       // mlp owns SIGINT (it aborts `signal`); listr2's own handler would exit the process under our feet.
       registerSignalListeners: false,

@@ -42,7 +42,9 @@ describe('configSchema', () => {
       services: [{ name: 'a', model: { source: 'training' }, smoke: [{ path: '/p', body: { x: 1 } }] }],
     });
     expect(paths(result).sort()).toEqual(['cluster.scaling.down.desired', 'cluster.scaling.up.max', 'registry.url', 'services.0.smoke.0.body']);
-    expect(configSchema.safeParse({ ...minimal, registry: { url: '127.0.0.1:5000' } }).success).toBe(false);
+    // ECR through another host name (a proxy; the local registry in tests) is allowed; a scheme is not.
+    expect(configSchema.safeParse({ ...minimal, registry: { url: '127.0.0.1:5000' } }).success).toBe(true);
+    expect(configSchema.safeParse({ ...minimal, registry: { url: 'https://127.0.0.1:5000' } }).success).toBe(false);
     expect(configSchema.safeParse({ ...minimal, registry: { type: 'generic', url: '127.0.0.1:5000' } }).success).toBe(true);
     expect(configSchema.safeParse({ ...minimal, registry: { url: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } }).success).toBe(true);
   });

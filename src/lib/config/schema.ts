@@ -11,7 +11,6 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CPU = /^(\d+(\.\d+)?|\.\d+)m?$/;
 const MEMORY = /^(\d+(\.\d+)?|\.\d+)([eE]\d+|[kMGTPE]|[KMGTPE]i)?$/;
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const ECR_URL = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(\/[a-z0-9._/-]+)?$/;
 const REGISTRY_URL = /^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/;
 const SAGEMAKER_ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -70,15 +69,18 @@ export const awsSchema = z.strictObject({
 export const registrySchema = z
   .strictObject({
     type: z.enum(['ecr', 'generic']).default('ecr').describe('ecr: Amazon ECR (repositories are created, with a lifecycle policy); generic: any OCI registry.'),
-    url: z.string().optional().describe('Registry host[:port][/prefix]. For ECR it defaults to <accountId>.dkr.ecr.<region>.amazonaws.com.'),
+    url: z
+      .string()
+      .optional()
+      .describe(
+        'Registry host[:port][/prefix]. For ECR it defaults to <accountId>.dkr.ecr.<region>.amazonaws.com; set it only when ECR is reached through another host name (a pull-through proxy, or a local registry in tests).',
+      ),
     keepImages: z.int().min(1).default(30).describe('ECR lifecycle: keep this many tagged images per repository.'),
     expireDays: z.int().min(1).default(90).describe('ECR lifecycle: expire untagged images after this many days.'),
   })
   .superRefine((registry, ctx) => {
     const url = registry.url;
     if (registry.type === 'generic' && url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when type is generic' });
-    else if (registry.type === 'ecr' && url !== undefined && !ECR_URL.test(url))
-      ctx.addIssue({ code: 'custom', path: ['url'], input: url, message: `"${url}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com); set type: generic for other registries` });
     else if (url !== undefined && !REGISTRY_URL.test(url))
       ctx.addIssue({ code: 'custom', path: ['url'], input: url, message: `"${url}" is not a registry address such as 127.0.0.1:5000 or registry.example.com/team (no scheme)` });
   });
@@ -92,6 +94,30 @@ export const clusterSchema = z.strictObject({
     .strictObject({ up: nodegroupSize(2, 4, 2).prefault({}), down: nodegroupSize(0, 4, 0).prefault({}) })
     .prefault({})
     .describe('Nodegroup sizes for `mlp scale up|down`.'),
+});
+
+const PLATFORMS = ['linux/amd64', 'linux/arm64'] as const;
+
+export const buildSchema = z.strictObject({
+  platform: z
+    .enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` })
+    .optional()
+    .describe("Image platform; default: the architecture of the cluster's nodes (eks) or of the local Docker engine (local)."),
+  baseImage: z.string().min(1).default('node:20-bookworm-slim').describe('Node.js base image of the serving image (build arg BASE_IMAGE).'),
+  pythonBaseImage: z.string().min(1).default('python:3.11-slim-bookworm').describe('Python base image of the training image (build arg BASE_IMAGE).'),
+  dockerfile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Your own serving Dockerfile, relative to mlp.yaml; default: mlp's templates/docker/serving.Dockerfile."),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "CA bundle of a TLS-intercepting proxy, given to the build as the BuildKit secret `ca` (never a build arg, so it is not in the image's history). Default: $NODE_EXTRA_CA_CERTS when set.",
+    ),
+  concurrency: z.int().min(1).max(16).default(2).describe('How many images build at once.'),
 });
 
 export const deploySchema = z.strictObject({
@@ -169,6 +195,7 @@ const configShape = {
   aws: awsSchema.prefault({}),
   registry: registrySchema.optional(),
   cluster: clusterSchema.optional(),
+  build: buildSchema.prefault({}),
   deploy: deploySchema.prefault({}),
   training: trainingSchema.optional(),
   services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), always),
@@ -195,6 +222,7 @@ export const profileSchema = z.strictObject({
   aws: overlayOf(awsSchema).optional(),
   registry: overlayOf(registrySchema).optional(),
   cluster: overlayOf(clusterSchema).optional(),
+  build: overlayOf(buildSchema).optional(),
   deploy: overlayOf(deploySchema).optional(),
   training: overlayOf(trainingSchema).optional(),
   services: z
@@ -215,6 +243,8 @@ export type MlpConfigInput = z.input<typeof configSchema>;
 export type ServiceConfig = MlpConfig['services'][number];
 export type ModelSource = ServiceConfig['model'];
 export type SmokeTest = ServiceConfig['smoke'][number];
+export type BuildSettings = MlpConfig['build'];
+export type RegistrySettings = NonNullable<MlpConfig['registry']>;
 export type ProfileInput = z.input<typeof profileSchema>;
 
 /** Recursively read-only: the loaded configuration is frozen, and its type says so. */

@@ -15,8 +15,8 @@ export type StageImplementations = Record<StageName, StageRunner | { plannedIn: 
 
 export const STAGE_IMPLEMENTATIONS: StageImplementations = {
   train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
-  build: { plannedIn: 'issue #4' },
-  push: { plannedIn: 'issue #4' },
+  build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
+  push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
   render: { plannedIn: 'issue #5' },
   deploy: { plannedIn: 'issue #5' },
   test: { plannedIn: 'issue #5' },
