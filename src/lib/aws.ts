@@ -7,6 +7,12 @@
 import { MlpError } from './errors.js';
 import { MLP_VERSION } from './package-root.js';
 
+/**
+ * The SDK warns on every run under Node 20 that its releases after January 2027 will need Node 22. mlp pins the
+ * SDK and supports Node 20, so the warning only alarms users; it stays on when they set the variable themselves.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface AwsOptions {
   /** Overrides AWS_REGION / AWS_DEFAULT_REGION. */
   region?: string;

@@ -100,9 +100,12 @@ export async function pushProject(context: CommandContext, options: PushOptions 
   if (config.training?.remote?.enabled === true && !options.services?.length) names.push(TRAINING_IMAGE);
   const cli = dockerCli({ cwd: project.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
   const env = context.io.env;
+  const masked = new Set<string>();
   const maskSecret = (secret: string): void => {
-    // GitHub Actions hides a masked value wherever it would appear in the log.
-    if (env.GITHUB_ACTIONS === 'true') context.io.stderr.write(`::add-mask::${secret}\n`);
+    // GitHub Actions hides a masked value wherever it would appear in the log (the runner reads both streams).
+    if (env.GITHUB_ACTIONS !== 'true' || masked.has(secret)) return;
+    masked.add(secret);
+    context.io.stderr.write(`::add-mask::${secret}\n`);
   };
 
   const records = await Promise.all(names.map((name) => requireBuilt(project, cli, name)));
@@ -168,7 +171,11 @@ async function pushTarget(context: CommandContext, project: ProjectConfig, cli: 
   };
 
   await registryLogin.current();
-  const existing = await remoteManifest(cli, `${repository}:${contentTag}`, registryLogin.configDir);
+  // A registry that can't be asked is not taken as "absent": the push below retries it and reports it clearly.
+  const existing = await remoteManifest(cli, `${repository}:${contentTag}`, registryLogin.configDir).catch((error: unknown) => {
+    context.output.debug(`could not ask the registry for ${repository}:${contentTag}: ${(error as Error).message}`);
+    return undefined;
+  });
   if (existing?.digest) {
     await remember(existing.digest);
     context.output.info(`${target.name}: ${repository}:${contentTag} is already in the registry (${existing.digest.slice(0, 19)}…); not pushed`);

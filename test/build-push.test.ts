@@ -1,0 +1,269 @@
+/**
+ * mlp build and mlp push on the real bench: the Docker engine (with buildx), the local registry, moto's ECR and
+ * EKS, and the local Node base image. The built bin/mlp runs as a child process, as a user runs it; a `docker`
+ * wrapper first on PATH records every docker command mlp runs (and then runs the real docker).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { benchStatus, describeWithBench, motoChildEnv } from './support/bench.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'mlp');
+const FIXTURE_MODEL = path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model');
+const MAX_IMAGE_BYTES = 300 * 1024 * 1024;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runMlp(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env ?? baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let work: string;
+let shimDir: string;
+let dockerLog: string;
+
+/** PATH with the recording docker wrapper first; CI=true so output is plain lines. */
+function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${shimDir}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', CI: 'true', MLP_DOCKER_LOG: dockerLog, ...extra };
+}
+
+function dockerCommands(): string[] {
+  return existsSync(dockerLog) ? readFileSync(dockerLog, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** A project serving the fixture model, committed to git so the image gets a revision. */
+function makeProject(name: string, extra = ''): string {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  cpSync(FIXTURE_MODEL, path.join(dir, 'model'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'mlp.yaml'),
+    [
+      'apiVersion: mlp/v1',
+      `name: ${name}`,
+      'build:',
+      `  baseImage: ${benchStatus().baseImage.image}`,
+      'services:',
+      '  - name: api',
+      '    model: { source: dir, path: model }',
+      extra,
+    ].join('\n'),
+  );
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qam', 'init', '--allow-empty'], { cwd: dir });
+  execFileSync('git', ['add', '-A'], { cwd: dir });
+  execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'project'], { cwd: dir });
+  return dir;
+}
+
+function buildRecord(dir: string, service = 'api'): Record<string, any> {
+  return JSON.parse(readFileSync(path.join(dir, '.mlp', 'builds', `${service}.json`), 'utf8'));
+}
+
+async function waitForReady(url: string): Promise<number> {
+  for (let i = 0; i < 120; i += 1) {
+    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    if (status === 200) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return 0;
+}
+
+// A cold first build downloads onnxruntime-node (~60 MB) inside the build; later ones hit the layer cache.
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+
+describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp build and mlp push on the real bench', () => {
+  let project: string;
+  const containers: string[] = [];
+  const registry = (): string => benchStatus().registry.url!;
+
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'mlp-build-'));
+    shimDir = path.join(work, 'bin');
+    dockerLog = path.join(work, 'docker-commands.log');
+    mkdirSync(shimDir);
+    const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
+    writeFileSync(path.join(shimDir, 'docker'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "$MLP_DOCKER_LOG"\nexec ${realDocker} "$@"\n`);
+    chmodSync(path.join(shimDir, 'docker'), 0o755);
+    project = makeProject(`b${Date.now().toString(36)}`);
+  });
+
+  afterAll(() => {
+    for (const id of containers) execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('builds the serving image on the real engine; it runs as a non-root user and answers /ready and /predict', async () => {
+    const run = await runMlp(['build', '--json'], { cwd: project, env: baseEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    const [image] = JSON.parse(run.stdout).images;
+    expect(image).toMatchObject({ service: 'api', action: 'built', platform: 'linux/amd64' });
+    expect(image.reasons).toEqual(['no earlier build of this service']);
+    expect(dockerCommands().some((line) => line.startsWith('buildx build --load'))).toBe(true);
+
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project, encoding: 'utf8' }).trim();
+    const [inspected] = JSON.parse(docker('image', 'inspect', image.image));
+    expect(inspected.Config.User).toBe('10001:10001');
+    expect(inspected.Config.Healthcheck.Test.join(' ')).toContain('/ready');
+    expect(inspected.Config.Labels['org.opencontainers.image.revision']).toBe(sha);
+    expect(inspected.Config.Labels['org.opencontainers.image.version']).toBe('model');
+    expect(inspected.Config.Labels['dev.mlp.content-hash']).toBe(image.contentHash);
+    expect(inspected.Size).toBeLessThan(MAX_IMAGE_BYTES);
+    // The git tag names the same image as the content tag.
+    expect(docker('image', 'inspect', '--format', '{{.Id}}', `${project.split('/').pop()}/api:git-${sha.slice(0, 12)}`)).toBe(inspected.Id);
+    // The proxy CA went in as a BuildKit secret: it is nowhere in the image's history.
+    expect(docker('history', '--no-trunc', image.image)).not.toMatch(/BEGIN CERTIFICATE|ca-certificates\.crt|NODE_EXTRA_CA_CERTS=\//);
+
+    const id = docker('run', '-d', '-p', '127.0.0.1::8080', image.image);
+    containers.push(id);
+    const port = docker('port', id, '8080/tcp').split(':').pop();
+    expect(await waitForReady(`http://127.0.0.1:${port}/ready`)).toBe(200);
+    const features = Array.from({ length: 20 }, (_, i) => i / 10);
+    const predicted = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features, request_id: 'image-test' }),
+    });
+    expect(predicted.status).toBe(200);
+    expect(await predicted.json()).toMatchObject({ request_id: 'image-test' });
+    expect(docker('exec', id, 'id', '-u')).toBe('10001');
+  }, BUILD_TIMEOUT_MS);
+
+  it('does not run docker build again when nothing changed', async () => {
+    rmSync(dockerLog, { force: true });
+    const run = await runMlp(['build', '--json'], { cwd: project, env: baseEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'skipped', reasons: ['exists locally'] });
+    const ran = dockerCommands();
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.filter((line) => /^(buildx )?build /.test(line))).toEqual([]);
+  });
+
+  it('rebuilds after a model change and says which input changed', async () => {
+    const other = makeProject(`m${Date.now().toString(36)}`);
+    expect((await runMlp(['build'], { cwd: other, env: baseEnv() })).code).toBe(0);
+    const metadataFile = path.join(other, 'model', 'metadata.json');
+    writeFileSync(metadataFile, JSON.stringify({ ...JSON.parse(readFileSync(metadataFile, 'utf8')), description: 'retrained' }));
+    writeFileSync(path.join(other, 'model', 'metrics.json'), JSON.stringify({ accuracy: 0.9 }));
+    const run = await runMlp(['build', '--json'], { cwd: other, env: baseEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built', reasons: ['model/metadata.json changed', 'model/metrics.json added'] });
+    expect(run.stderr).toContain('model/metadata.json changed, model/metrics.json added');
+  });
+
+  it('pushes to the local registry with a token from moto\'s ECR, creates the repository, and the registry serves the digest', async () => {
+    const env = { ...motoChildEnv(baseEnv()), GITHUB_ACTIONS: 'true' };
+    writeFileSync(
+      path.join(project, 'mlp.yaml'),
+      `${readFileSync(path.join(project, 'mlp.yaml'), 'utf8')}\naws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${registry()}\n  keepImages: 7\n`,
+    );
+    rmSync(dockerLog, { force: true });
+    const run = await runMlp(['push', '--json'], { cwd: project, env });
+    expect(run.code, run.stderr).toBe(0);
+    const [pushed] = JSON.parse(run.stdout).images;
+    const name = project.split('/').pop()!;
+    expect(pushed).toMatchObject({ service: 'api', action: 'pushed', repository: `${registry()}/${name}/api` });
+    expect(pushed.reference).toBe(`${registry()}/${name}/api@${pushed.digest}`);
+    expect(buildRecord(project).pushed).toMatchObject({ digest: pushed.digest, reference: pushed.reference });
+
+    // The registry serves exactly the recorded digest.
+    const manifest = await fetch(`http://${registry()}/v2/${name}/api/manifests/${pushed.digest}`, {
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers.get('docker-content-digest')).toBe(pushed.digest);
+
+    // moto's ECR has the repository, with scan on push and the lifecycle policy.
+    const ecr = await import('@aws-sdk/client-ecr');
+    const client = new ecr.ECRClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const repo = (await client.send(new ecr.DescribeRepositoriesCommand({ repositoryNames: [`${name}/api`] }))).repositories![0]!;
+    expect(repo.imageScanningConfiguration?.scanOnPush).toBe(true);
+    const policy = JSON.parse((await client.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: `${name}/api` }))).lifecyclePolicyText!);
+    expect(policy.rules.map((rule: any) => rule.selection.countNumber)).toEqual([90, 7]);
+
+    // The token was used to log in, through stdin: never in argv, output or a lingering Docker config.
+    const token = (await client.send(new ecr.GetAuthorizationTokenCommand({}))).authorizationData![0]!.authorizationToken!;
+    const password = Buffer.from(token, 'base64').toString().split(':')[1]!;
+    client.destroy();
+    const ran = dockerCommands();
+    expect(ran.some((line) => line.includes(`login --username AWS --password-stdin ${registry()}`))).toBe(true);
+    expect(ran.join('\n')).not.toContain(password);
+    expect(run.stdout).not.toContain(password);
+    // On GitHub Actions the only place it appears is the mask command that hides it.
+    expect(run.stderr.split('\n').filter((line) => line.includes(password))).toEqual([`::add-mask::${password}`]);
+    expect(readdirSync(tmpdir()).filter((entry) => entry.startsWith('mlp-docker-config-'))).toEqual([]);
+  });
+
+  it('does not push again when the registry already has the content tag', async () => {
+    const run = await runMlp(['push', '--json'], { cwd: project, env: motoChildEnv(baseEnv()) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'skipped', attempts: 0, digest: buildRecord(project).pushed.digest });
+  });
+
+  it('retries an unreachable registry with backoff, then fails with exit 21 and records nothing', async () => {
+    const dir = makeProject(`u${Date.now().toString(36)}`, 'registry:\n  type: generic\n  url: 127.0.0.1:9\n');
+    expect((await runMlp(['build'], { cwd: dir, env: baseEnv() })).code).toBe(0);
+    const run = await runMlp(['push'], { cwd: dir, env: baseEnv({ MLP_PUSH_RETRY_DELAY_MS: '20' }) });
+    expect(run.code).toBe(21);
+    expect(run.stderr).toMatch(/retrying in .* \(1\/3\)/);
+    expect(run.stderr).toMatch(/failed after 4 attempts: .*connection refused/);
+    expect(buildRecord(dir).pushed).toBeUndefined();
+  });
+
+  it('shows the failing Dockerfile step and its log, with exit 20', async () => {
+    const dir = makeProject(`f${Date.now().toString(36)}`);
+    writeFileSync(path.join(dir, 'mlp.yaml'), readFileSync(path.join(dir, 'mlp.yaml'), 'utf8').replace('build:\n', 'build:\n  dockerfile: Dockerfile.broken\n'));
+    writeFileSync(path.join(dir, 'Dockerfile.broken'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo "checking the model" && exit 3\n');
+    const run = await runMlp(['build'], { cwd: dir, env: baseEnv() });
+    expect(run.code).toBe(20);
+    expect(run.stderr).toContain('api: docker build failed at [2/2] RUN echo "checking the model" && exit 3');
+    expect(run.stderr).toContain('checking the model');
+  });
+
+  it('without an engine, exits 6 and says how to start one', async () => {
+    const run = await runMlp(['build'], { cwd: project, env: baseEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }) });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('No Docker engine answers');
+    expect(run.stderr).toContain('bash test/bench/docker.sh up');
+  });
+
+  it('refuses to push an amd64 image for arm64 nodes (moto EKS nodegroup AL2_ARM_64)', async () => {
+    const env = motoChildEnv(baseEnv());
+    const eks = await import('@aws-sdk/client-eks');
+    const client = new eks.EKSClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const cluster = `c${Date.now().toString(36)}`;
+    const role = 'arn:aws:iam::123456789012:role/eks';
+    await client.send(new eks.CreateClusterCommand({ name: cluster, roleArn: role, resourcesVpcConfig: { subnetIds: ['subnet-1'] } }));
+    await client.send(new eks.CreateNodegroupCommand({ clusterName: cluster, nodegroupName: 'arm', nodeRole: role, subnets: ['subnet-1'], amiType: 'AL2_ARM_64' }));
+    client.destroy();
+    const dir = makeProject(`p${Date.now().toString(36)}`, `registry:\n  type: generic\n  url: ${registry()}\ncluster:\n  name: ${cluster}\n  nodegroup: arm\n`);
+    expect((await runMlp(['build', '--platform', 'linux/amd64'], { cwd: dir, env })).code).toBe(0);
+    writeFileSync(path.join(dir, 'mlp.yaml'), `${readFileSync(path.join(dir, 'mlp.yaml'), 'utf8')}deploy:\n  target: eks\n`);
+    rmSync(dockerLog, { force: true });
+    const refused = await runMlp(['push'], { cwd: dir, env });
+    expect(refused.code).toBe(20);
+    expect(refused.stderr).toContain('is linux/amd64, but the nodes run linux/arm64 (nodegroup arm (AL2_ARM_64))');
+    expect(refused.stderr).toContain('mlp build --service api --platform linux/arm64');
+    expect(dockerCommands().filter((line) => line.includes(' push '))).toEqual([]);
+  });
+});
