@@ -172,7 +172,7 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
   });
 
   it('pushes to the local registry with a token from moto\'s ECR, creates the repository, and the registry serves the digest', async () => {
-    const env = { ...motoChildEnv(baseEnv()), GITHUB_ACTIONS: 'true' };
+    const env: Record<string, string> = { ...motoChildEnv(baseEnv()), GITHUB_ACTIONS: 'true' };
     writeFileSync(
       path.join(project, 'mlp.yaml'),
       `${readFileSync(path.join(project, 'mlp.yaml'), 'utf8')}\naws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${registry()}\n  keepImages: 7\n`,
@@ -240,6 +240,26 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     expect(run.stderr).toContain('checking the model');
   });
 
+  it('without the buildx plugin, builds with docker build and BuildKit where the CLI has it built in, and says what to install where not', async () => {
+    // The bench installs buildx in ~/.docker/cli-plugins; a CLI given an empty DOCKER_CONFIG has no plugins.
+    const noPlugins = mkdtempSync(path.join(work, 'docker-config-'));
+    const dir = makeProject(`x${Date.now().toString(36)}`);
+    const debianCli = '/usr/bin/docker';
+    if (existsSync(debianCli) && execFileSync(debianCli, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' }).startsWith('20.')) {
+      const run = await runMlp(['build', '--json', '--verbose'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: noPlugins, MLP_DOCKER: debianCli }) });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built' });
+      expect(run.stderr).toContain(`$ ${debianCli} build --progress=plain`);
+    }
+    const modern = execFileSync('docker', ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' });
+    if (Number(modern.split('.')[0]) >= 23) {
+      writeFileSync(path.join(dir, 'model', 'metrics.json'), '{"accuracy": 1}');
+      const run = await runMlp(['build'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: noPlugins }) });
+      expect(run.code, run.stderr).toBe(6);
+      expect(run.stderr).toContain('needs the buildx plugin');
+    }
+  }, BUILD_TIMEOUT_MS);
+
   it('without an engine, exits 6 and says how to start one', async () => {
     const run = await runMlp(['build'], { cwd: project, env: baseEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }) });
     expect(run.code).toBe(6);
@@ -265,5 +285,51 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     expect(refused.stderr).toContain('is linux/amd64, but the nodes run linux/arm64 (nodegroup arm (AL2_ARM_64))');
     expect(refused.stderr).toContain('mlp build --service api --platform linux/arm64');
     expect(dockerCommands().filter((line) => line.includes(' push '))).toEqual([]);
+  });
+});
+
+/**
+ * A second moto server that enforces IAM (moto's INITIAL_NO_AUTH_ACTION_COUNT: the first 4 calls set up a user
+ * whose policy lacks ecr:CreateRepository; every later call is authorised against it).
+ */
+describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp push with an IAM policy that lacks a permission', () => {
+  let server: ReturnType<typeof spawn> | undefined;
+  let endpoint: string;
+  let keys: { AccessKeyId: string; SecretAccessKey: string };
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'mlp-iam-'));
+    shimDir = path.join(work, 'bin');
+    dockerLog = path.join(work, 'docker-commands.log');
+    mkdirSync(shimDir);
+    const motoServer = path.join(process.env.MLP_BENCH_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'mlp-bench'), 'moto-venv', 'bin', 'moto_server');
+    const port = 5600 + Math.floor(Math.random() * 300);
+    endpoint = `http://127.0.0.1:${port}`;
+    server = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], { env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '4' }, stdio: 'ignore' });
+    for (let i = 0; i < 60 && (await fetch(`${endpoint}/moto-api/`).then(() => false, () => true)); i += 1) await new Promise((r) => setTimeout(r, 250));
+    const iam = await import('@aws-sdk/client-iam');
+    const client = new iam.IAMClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await client.send(new iam.CreateUserCommand({ UserName: 'ci' }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:DescribeRepositories', 'ecr:GetAuthorizationToken'], Resource: '*' }] };
+    await client.send(new iam.PutUserPolicyCommand({ UserName: 'ci', PolicyName: 'push-without-create', PolicyDocument: JSON.stringify(policy) }));
+    keys = (await client.send(new iam.CreateAccessKeyCommand({ UserName: 'ci' }))).AccessKey as typeof keys;
+    client.destroy();
+  });
+
+  afterAll(() => {
+    server?.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('names the missing IAM action (ecr:CreateRepository) and exits 5', async () => {
+    const dir = makeProject(`i${Date.now().toString(36)}`, `aws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${benchStatus().registry.url}\n`);
+    expect((await runMlp(['build'], { cwd: dir, env: baseEnv() })).code).toBe(0);
+    const env = { ...motoChildEnv(baseEnv()), AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: keys.AccessKeyId, AWS_SECRET_ACCESS_KEY: keys.SecretAccessKey };
+    const run = await runMlp(['push'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stderr).toContain('ECR CreateRepository was denied: the caller lacks the IAM permission ecr:CreateRepository');
+    expect(run.stderr).toContain('grant ecr:CreateRepository');
+    expect(run.stderr).not.toContain(keys.SecretAccessKey);
+    expect(buildRecord(dir).pushed).toBeUndefined();
   });
 });

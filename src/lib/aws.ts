@@ -134,6 +134,12 @@ function redact(message: string): string {
     .replace(/\b[A-Za-z0-9/+=]{40}\b/g, '[redacted]');
 }
 
+function httpStatus(error: ErrorLike): number | undefined {
+  const e = error as { $metadata?: { httpStatusCode?: unknown }; $response?: { statusCode?: unknown } };
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -162,14 +168,16 @@ export function toMlpError(
   if (top && str(top.name) === 'AbortError') return error;
 
   // Access denied is a missing permission, not bad credentials: name the action so it can be granted.
-  const denied = chain.find((e) => ['AccessDenied', 'AccessDeniedException'].includes(str(e.name) ?? str(e.code) ?? ''));
+  // An HTTP 403 whose body the SDK could not parse is a denial too (proxies and emulators answer in XML).
+  const denied = chain.find((e) => ['AccessDenied', 'AccessDeniedException'].includes(str(e.name) ?? str(e.code) ?? '') || httpStatus(e) === 403);
   if (denied) {
-    const action = ctx.action ?? /perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(str(denied.message) ?? '')?.[1];
+    const said = str((denied as { $responseBodyText?: unknown }).$responseBodyText) ?? str(denied.message) ?? '';
+    const action = ctx.action ?? /perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(said)?.[1];
     return new MlpError('credentials', `${ctx.operation} was denied: the caller lacks the IAM permission ${action ?? `for ${ctx.operation}`}.`, {
       hint: action
         ? `grant ${action} to the role or user mlp runs as (aws sts get-caller-identity shows which), then run mlp again`
         : CREDENTIALS_HINT,
-      details: [redact(str(denied.message) ?? '')].filter(Boolean),
+      details: [redact(/User: [^<"]*/.exec(said)?.[0] ?? str(denied.message) ?? '')].filter(Boolean),
       cause: error,
     });
   }

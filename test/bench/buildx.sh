@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # buildx.sh install|status — the docker buildx CLI plugin, built from its Go module (no GitHub downloads here).
 # install: `go install github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION` into the cache (once per version),
-# then links it where the docker CLI looks for plugins (/usr/local/lib/docker/cli-plugins as root,
-# ~/.docker/cli-plugins otherwise). status: exits 0 when `docker buildx version` answers, BENCH_MISSING otherwise.
+# then links it where the docker CLI looks for the user's plugins (~/.docker/cli-plugins). status: exits 0 when `docker buildx version` answers, BENCH_MISSING otherwise.
 set -euo pipefail
 # shellcheck source=test/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,8 +10,10 @@ BUILDX_VERSION=${MLP_BENCH_BUILDX_VERSION:-v0.38.2}
 DIR=$BENCH_CACHE/buildx/$BUILDX_VERSION
 BIN=$DIR/docker-buildx
 
+# The user's plugin directory rather than a system one: a docker CLI run with another DOCKER_CONFIG does not see it,
+# which is how the tests check mlp's behaviour without buildx.
 plugin_dir() {
-  if [[ $(id -u) == 0 ]]; then echo /usr/local/lib/docker/cli-plugins; else echo "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"; fi
+  echo "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
 }
 
 install() {
