@@ -40,7 +40,15 @@ let dockerLog: string;
 
 /** PATH with the recording docker wrapper first; CI=true so output is plain lines. */
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${shimDir}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', CI: 'true', MLP_DOCKER_LOG: dockerLog, ...extra };
+  return {
+    PATH: `${shimDir}:${process.env.PATH}`,
+    HOME: process.env.HOME ?? '/root',
+    CI: 'true',
+    MLP_DOCKER_LOG: dockerLog,
+    // A TLS-intercepting proxy's CA (this bench's network has one): the build's npm ci gets it as a BuildKit secret.
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    ...extra,
+  };
 }
 
 function dockerCommands(): string[] {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../src/lib/errors.js';
+import { describeWithBench } from './support/bench.js';
 import { runMlp } from './support/run-mlp.js';
 import { trainingEnv } from './support/training-env.js';
 
@@ -30,10 +31,12 @@ describe('README', () => {
     const ciRun = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
     expect(ciRun.split('\n')).toContain(testCommand);
   });
+});
 
-  it('has a main command that runs mlp deploy on the local target of the bundled example, and it works', async () => {
+describeWithBench(['docker', 'baseImage', 'buildx'], 'README main command', () => {
+  it('runs mlp deploy on the local target of the bundled example, and it works', async () => {
     const mainCommand = commandUnder('Set up and run the main job');
-    expect(mainCommand).toMatch(/^npm ci && npx mlp deploy -C examples\/fraud --target local/);
+    expect(mainCommand).toMatch(/^npm ci && (bash test\/bench\/up\.sh --install && )?npx mlp deploy -C examples\/fraud --target local/);
 
     // Run the mlp part as written, on a copy of the example so the repository stays clean.
     const project = mkdtempSync(path.join(tmpdir(), 'mlp-readme-'));
@@ -41,6 +44,10 @@ describe('README', () => {
     const argv = mainCommand.split(' && npx mlp ')[1]!.split(' ').map((arg) => (arg === 'examples/fraud' ? project : arg));
     const run = await runMlp(argv, { env: trainingEnv({ CI: 'true' }) });
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(readFileSync(path.join(project, '.mlp', 'models', 'fraud', 'latest'), 'utf8').trim()).toMatch(/^\d{8}T\d{6}Z$/);
-  });
+    const version = readFileSync(path.join(project, '.mlp', 'models', 'fraud', 'latest'), 'utf8').trim();
+    expect(version).toMatch(/^\d{8}T\d{6}Z$/);
+    // The image was built with the version just trained in it.
+    const record = JSON.parse(readFileSync(path.join(project, '.mlp', 'builds', 'fraud.json'), 'utf8'));
+    expect(record).toMatchObject({ repository: 'fraud/fraud', modelVersion: version, platform: 'linux/amd64' });
+  }, 15 * 60_000);
 });

@@ -12,6 +12,8 @@ export function trainingEnv(extra: Record<string, string> = {}): Record<string, 
     HOME: process.env.HOME,
     MLP_VENV_CACHE: process.env.MLP_VENV_CACHE ?? path.join(homedir(), '.cache', 'mlp-venvs'),
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('PIP_') || name.startsWith('PYENV'))),
+    // A TLS-intercepting proxy's CA (this bench's network has one): image builds take it as a BuildKit secret.
+    ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
     ...extra,
   };
 }

@@ -251,7 +251,7 @@ describe('profiles', () => {
     const error = await failure({ dir: example, profile: 'prod', env: {} });
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]!.message).toBe('unknown profile "prod"');
-    expect(error.issues[0]!.hint).toBe('the profiles in mlp.yaml are dev, eks');
+    expect(error.issues[0]!.hint).toBe('the profiles in mlp.yaml are bench, dev, eks');
     expect(error.issues[0]!.line).toBe(47);
     const typo = await failure({ dir: example, profile: 'eksx', env: {} });
     expect(typo.issues[0]!.message).toBe('unknown profile "eksx"; did you mean "eks"?');

@@ -45,7 +45,8 @@ interface BuildSession {
   project: ProjectConfig;
   cli: DockerCli;
   platform: PlatformChoice;
-  buildx: boolean;
+  /** Asked only when an image is actually built: a no-op build should not pay for starting the plugin. */
+  buildx: () => Promise<boolean>;
   git: GitRevision;
   secrets: Record<string, string>;
   noCache: boolean;
@@ -74,9 +75,13 @@ export function selectServices(services: readonly ServiceConfig[], names: readon
   return services.filter((service) => names.includes(service.name));
 }
 
-async function openSession(context: CommandContext, project: ProjectConfig, options: BuildOptions): Promise<BuildSession> {
-  const cli = dockerCli({ cwd: project.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
-  const engine = await engineInfo(cli);
+async function openSession(context: CommandContext, options: BuildOptions): Promise<BuildSession> {
+  // The engine and git are asked while mlp.yaml loads: on a no-op build these waits are most of the time.
+  const cli = dockerCli({ cwd: context.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
+  const asked = Promise.all([engineInfo(cli), gitRevision(context.dir, context.io.env, context.signal)]);
+  asked.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled" while the config loads
+  const project = await context.loadConfig();
+  const [engine, git] = await asked;
   const { config } = project;
   let platform: PlatformChoice;
   if (options.platform !== undefined) {
@@ -100,8 +105,8 @@ async function openSession(context: CommandContext, project: ProjectConfig, opti
     project,
     cli,
     platform,
-    buildx: await hasBuildx(cli),
-    git: await gitRevision(project.dir, context.io.env, context.signal),
+    buildx: once(() => hasBuildx(cli)),
+    git,
     secrets,
     noCache: options.noCache === true,
   };
@@ -174,7 +179,8 @@ async function buildTarget(session: BuildSession, target: ImageTarget, log: (lin
   }
 
   const changes = session.noCache ? ['--no-cache'] : describeChanges(previous, { files, args: inputs.args });
-  log(`${target.name}: building ${image} for ${platform.platform} (${changes.join(', ')})`);
+  const buildx = await session.buildx();
+  log(`${target.name}: building ${image} for ${platform.platform} with ${buildx ? 'docker buildx' : 'docker build (BuildKit; no buildx plugin)'} (${changes.join(', ')})`);
   const contextDir = path.join(project.dir, '.mlp', 'build', target.name, 'context');
   await stageContext(contextDir, inputs.files);
   const { imageId } = await buildImage(cli, {
@@ -191,7 +197,7 @@ async function buildTarget(session: BuildSession, target: ImageTarget, log: (lin
     },
     secrets: session.secrets,
     noCache: session.noCache,
-    buildx: session.buildx,
+    buildx,
     onLine: (line) => log(`${target.name} | ${line}`),
   }).catch((error: unknown) => {
     if (error instanceof MlpError && error.kind === 'build') {
@@ -202,6 +208,11 @@ async function buildTarget(session: BuildSession, target: ImageTarget, log: (lin
   await writeBuildRecord(project.dir, record(imageId));
   log(`${target.name}: built ${image} (${imageId.slice(7, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return done('built', changes, imageId);
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /** The registry repository when it can be named without asking AWS (ECR without url needs the account). */
@@ -215,12 +226,10 @@ function tryRegistryRepository(project: ProjectConfig, image: string): string | 
 
 /** Builds the project's images as tasks; what `mlp build` and the deploy pipeline's build stage run. */
 export async function buildProject(context: CommandContext, options: BuildOptions = {}, display: 'tasks' | 'lines' = 'tasks'): Promise<ImageBuildResult[]> {
-  const project = await context.loadConfig();
+  const session = await openSession(context, options);
+  const { project } = session;
   const services = selectServices(project.config.services, options.services);
-  const session = await openSession(context, project, options);
-  context.output.info(
-    `building for ${session.platform.platform} (from ${session.platform.source}) with ${session.buildx ? 'docker buildx' : 'docker build (BuildKit, no buildx plugin)'}`,
-  );
+  context.output.info(`images for ${session.platform.platform} (from ${session.platform.source})`);
   const targets = imageTargets(project, services, session.platform.platform);
   const results: ImageBuildResult[] = [];
   // Build output is for --verbose; the summary lines and a failure's step and log tail are always shown.
