@@ -76,9 +76,11 @@ class RegistryLogin {
   }
 
   /** Refreshes a token that is about to expire before a push starts, rather than failing half-way. */
-  async current(): Promise<void> {
-    const expiresAt = this.token?.expiresAt?.getTime();
-    if (expiresAt !== undefined && expiresAt - Date.now() < TOKEN_MARGIN_MS) await this.refresh();
+  async current(log: (line: string) => void): Promise<void> {
+    const expiresAt = this.token?.expiresAt;
+    if (expiresAt === undefined || expiresAt.getTime() - Date.now() >= TOKEN_MARGIN_MS) return;
+    log(`the ECR token ${expiresAt.getTime() < Date.now() ? 'expired' : 'expires'} at ${expiresAt.toISOString()}; fetching a new one`);
+    await this.refresh();
   }
 
   async close(): Promise<void> {
@@ -170,7 +172,7 @@ async function pushTarget(context: CommandContext, project: ProjectConfig, cli: 
     await writeBuildRecord(project.dir, { ...record, pushed: { repository, tags: record.tags, digest, reference: `${repository}@${digest}`, pushedAt } });
   };
 
-  await registryLogin.current();
+  await registryLogin.current((line) => context.output.info(line));
   // A registry that can't be asked is not taken as "absent": the push below retries it and reports it clearly.
   const existing = await remoteManifest(cli, `${repository}:${contentTag}`, registryLogin.configDir).catch((error: unknown) => {
     context.output.debug(`could not ask the registry for ${repository}:${contentTag}: ${(error as Error).message}`);
