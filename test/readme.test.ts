@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../src/lib/errors.js';
 import { describeWithBench } from './support/bench.js';
 import { runMlp } from './support/run-mlp.js';
@@ -49,5 +50,15 @@ describeWithBench(['docker', 'baseImage', 'buildx'], 'README main command', () =
     // The image was built with the version just trained in it.
     const record = JSON.parse(readFileSync(path.join(project, '.mlp', 'builds', 'fraud.json'), 'utf8'));
     expect(record).toMatchObject({ repository: 'fraud/fraud', modelVersion: version, platform: 'linux/amd64' });
+    if (!argv.includes('--skip-deploy')) {
+      // It runs, and the smoke test the example names passed against it.
+      expect(run.stderr).toContain('fraud: smoke test predict: POST /predict → 200');
+      const metadata = await fetch('http://127.0.0.1:8080/metadata').then((res) => res.json());
+      expect(metadata).toMatchObject({ model_name: 'fraud', model_version: version });
+    }
   }, 15 * 60_000);
+
+  afterAll(() => {
+    for (const container of ['mlp-fraud-fraud', 'mlp-fraud-fraud-previous']) spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
+  });
 });

@@ -235,3 +235,69 @@ interface ManifestEntry {
 function lastMeaningful(lines: readonly string[]): string {
   return lines.filter((line) => line.trim() !== '').slice(-1)[0]?.trim() ?? 'no output';
 }
+
+export interface ContainerState {
+  id: string;
+  imageId: string;
+  running: boolean;
+  exitCode: number;
+  createdAt: Date;
+}
+
+/** The container by name, or undefined when there is none. */
+export async function containerState(cli: DockerCli, name: string): Promise<ContainerState | undefined> {
+  const run = await docker(cli, ['container', 'inspect', name]);
+  if (run.exitCode !== 0) return undefined;
+  const [container] = JSON.parse(run.stdout.join('\n')) as Array<{ Id: string; Image: string; Created: string; State: { Running: boolean; ExitCode: number } }>;
+  if (!container) return undefined;
+  return { id: container.Id, imageId: container.Image, running: container.State.Running, exitCode: container.State.ExitCode, createdAt: new Date(container.Created) };
+}
+
+export interface RunContainerRequest {
+  name: string;
+  image: string;
+  /** host address:port → container port */
+  publish: { host: string; hostPort: number; containerPort: number };
+  /** Passed with --env-file, so values (which can be credentials) are not in the process list. */
+  envFile: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+export async function runContainer(cli: DockerCli, request: RunContainerRequest): Promise<string> {
+  const run = await docker(cli, [
+    'run',
+    '--detach',
+    '--name',
+    request.name,
+    '--publish',
+    `${request.publish.host}:${request.publish.hostPort}:${request.publish.containerPort}`,
+    '--env-file',
+    request.envFile,
+    ...Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+    request.image,
+  ]);
+  const id = run.stdout.join('').trim();
+  if (run.exitCode !== 0 || !id) {
+    throw new MlpError('rollout', `docker run ${request.name} failed: ${lastMeaningful(run.tail)}`, {
+      hint: /port is already allocated|address already in use/i.test(run.tail.join(' ')) ? `port ${request.publish.hostPort} is taken; stop what uses it or change services[].port` : undefined,
+    });
+  }
+  return id;
+}
+
+/** Runs `docker <verb> <args>` and fails with the verb's own message. */
+async function containerVerb(cli: DockerCli, args: readonly string[]): Promise<void> {
+  const run = await docker(cli, ['container', ...args]);
+  if (run.exitCode !== 0) throw new MlpError('rollout', `docker container ${args.join(' ')} failed: ${lastMeaningful(run.tail)}`);
+}
+
+/** SIGTERM, then after `seconds` SIGKILL: the serving app drains in-flight requests on SIGTERM. */
+export const stopContainer = (cli: DockerCli, name: string, seconds = 15) => containerVerb(cli, ['stop', '--time', String(seconds), name]);
+export const startContainer = (cli: DockerCli, name: string) => containerVerb(cli, ['start', name]);
+export const removeContainer = (cli: DockerCli, name: string) => containerVerb(cli, ['rm', '--force', name]);
+export const renameContainer = (cli: DockerCli, from: string, to: string) => containerVerb(cli, ['rename', from, to]);
+
+export async function containerLogs(cli: DockerCli, name: string, lines: number): Promise<string[]> {
+  const run = await docker(cli, ['container', 'logs', '--tail', String(lines), name], { tailLines: lines * 2 });
+  return run.tail;
+}

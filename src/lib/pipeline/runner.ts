@@ -13,16 +13,20 @@ export type StageRunner = (context: CommandContext, signal: AbortSignal) => Prom
 /** Stages that are not built yet name the issue that builds them. */
 export type StageImplementations = Record<StageName, StageRunner | { plannedIn: string }>;
 
-export const STAGE_IMPLEMENTATIONS: StageImplementations = {
-  train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
-  build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
-  push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
-  render: { plannedIn: 'issue #5' },
-  deploy: { plannedIn: 'issue #5' },
-  test: { plannedIn: 'issue #5' },
-};
+/** What runs each stage on a target: the local target runs containers on this machine's engine. */
+export function stageImplementations(target: PipelinePlan['target']): StageImplementations {
+  const local = target === 'local';
+  return {
+    train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
+    build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
+    push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
+    render: { plannedIn: 'issue #5' },
+    deploy: local ? (context) => import('../local/local-deployer.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context))) : { plannedIn: 'issue #5' },
+    test: local ? (context) => import('../local/local-deployer.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context)) : { plannedIn: 'issue #5' },
+  };
+}
 
-export function missingStages(plan: PipelinePlan, stages: StageImplementations = STAGE_IMPLEMENTATIONS) {
+export function missingStages(plan: PipelinePlan, stages: StageImplementations = stageImplementations(plan.target)) {
   return plan.stages
     .filter((stage) => stage.action === 'run')
     .flatMap((stage) => {
@@ -34,7 +38,7 @@ export function missingStages(plan: PipelinePlan, stages: StageImplementations =
 export async function runPipeline(
   context: CommandContext,
   plan: PipelinePlan,
-  stages: StageImplementations = STAGE_IMPLEMENTATIONS,
+  stages: StageImplementations = stageImplementations(plan.target),
 ): Promise<void> {
   const missing = missingStages(plan, stages);
   if (missing.length > 0) {

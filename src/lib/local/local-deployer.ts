@@ -1,0 +1,185 @@
+/**
+ * The local target's deploy and test stages: each service's built image runs as a container on this machine's
+ * engine, published on 127.0.0.1:<services[].port>, as `mlp-<project>-<service>`. Like a Deployment's old
+ * ReplicaSet, the container it replaces is kept, stopped, as `…-previous`: a new container that never becomes
+ * ready, or fails its smoke test, is removed and the previous one started again.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandContext } from '../context.js';
+import type { ProjectConfig } from '../config/load.js';
+import type { ServiceConfig } from '../config/schema.js';
+import {
+  containerLogs,
+  containerState,
+  dockerCli,
+  localImage,
+  removeContainer,
+  renameContainer,
+  runContainer,
+  startContainer,
+  stopContainer,
+  type DockerCli,
+} from '../docker.js';
+import { MlpError } from '../errors.js';
+import { readBuildRecord } from '../image/build-record.js';
+import { runSmokeTests } from './smoke.js';
+
+const CONTAINER_PORT = 8080;
+/** When this mlp process started: containers created since belong to this run. */
+const RUN_STARTED_AT = performance.timeOrigin;
+const LOG_LINES = 20;
+
+export interface LocalDeployResult {
+  service: string;
+  container: string;
+  image: string;
+  url: string;
+  action: 'started' | 'unchanged';
+}
+
+export const containerName = (project: string, service: string): string => `mlp-${project}-${service}`;
+const previousName = (name: string): string => `${name}-previous`;
+export const serviceUrl = (service: ServiceConfig): string => `http://127.0.0.1:${service.port}`;
+
+function localServices(project: ProjectConfig): ServiceConfig[] {
+  const services = project.config.services;
+  for (const service of services) {
+    if (service.model.source === 'sagemaker') {
+      throw new MlpError('config', `Service ${service.name} proxies the SageMaker endpoint ${service.model.endpoint}; the local target runs ONNX models only.`, {
+        hint: 'deploy it with --target eks, or skip the deploy stage locally (--skip-deploy)',
+      });
+    }
+  }
+  const ports = new Map<number, string>();
+  for (const service of services) {
+    const other = ports.get(service.port);
+    if (other) throw new MlpError('config', `Services ${other} and ${service.name} both use port ${service.port} on this machine.`, { hint: 'give each service its own services[].port' });
+    ports.set(service.port, service.name);
+  }
+  return [...services];
+}
+
+/**
+ * One /ready probe. The timeout is a plain (ref'd) timer rather than AbortSignal.timeout, whose timer is unref'd:
+ * while docker-proxy holds a connection open to a container that is not listening yet, nothing else keeps Node's
+ * event loop alive, and the process would exit mid-await.
+ */
+async function isReady(url: string): Promise<boolean> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 2000);
+  try {
+    const res = await fetch(`${url}/ready`, { signal: controller.signal });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for /ready; fails at once when the container exits (a bad model, a crash), with its last log lines. */
+async function awaitReady(cli: DockerCli, name: string, url: string, deadline: number, signal: AbortSignal): Promise<void> {
+  while (Date.now() < deadline) {
+    if (await isReady(url)) return;
+    const state = await containerState(cli, name);
+    if (!state?.running) {
+      throw new MlpError('rollout', `${name} exited (code ${state?.exitCode ?? '?'}) before it became ready.`, { details: await containerLogs(cli, name, LOG_LINES) });
+    }
+    await sleep(250, undefined, { signal });
+  }
+  throw new MlpError('rollout', `${name} did not answer ${url}/ready within deploy.timeoutSeconds.`, { details: await containerLogs(cli, name, LOG_LINES) });
+}
+
+async function deployService(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<LocalDeployResult> {
+  const record = await readBuildRecord(project.dir, service.name);
+  const image = record ? `${record.repository}:${record.tags[0]}` : undefined;
+  const built = image ? await localImage(cli, image) : undefined;
+  if (!image || !built) {
+    throw new MlpError('prerequisite', `${service.name} has no built image in the local engine.`, { hint: `run: mlp build --service ${service.name} (or mlp deploy without --skip-build)` });
+  }
+  const name = containerName(project.config.name, service.name);
+  const url = serviceUrl(service);
+  const current = await containerState(cli, name);
+  if (current?.running && current.imageId === built.id && (await isReady(url))) {
+    context.output.info(`${service.name}: ${name} already runs ${image}; unchanged`);
+    return { service: service.name, container: name, image, url, action: 'unchanged' };
+  }
+
+  if (await containerState(cli, previousName(name))) await removeContainer(cli, previousName(name));
+  if (current) {
+    if (current.running) await stopContainer(cli, name);
+    await renameContainer(cli, name, previousName(name));
+  }
+  // Environment through a file that only root can read, deleted at once: service.env can hold credentials.
+  const envDir = await mkdtemp(path.join(tmpdir(), 'mlp-env-'));
+  const envFile = path.join(envDir, 'env');
+  const env = { PORT: String(CONTAINER_PORT), ...(service.env ?? {}) };
+  await writeFile(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'), { mode: 0o600 });
+  try {
+    await runContainer(cli, {
+      name,
+      image,
+      publish: { host: '127.0.0.1', hostPort: service.port, containerPort: CONTAINER_PORT },
+      envFile,
+      labels: { 'dev.mlp.project': project.config.name, 'dev.mlp.service': service.name, 'dev.mlp.content-hash': record!.contentHash },
+    });
+    context.output.info(`${service.name}: started ${name} from ${image} on ${url}; waiting for /ready`);
+    await awaitReady(cli, name, url, Date.now() + project.config.deploy.timeoutSeconds * 1000, context.signal);
+  } catch (error) {
+    if (project.config.deploy.rollback) await restorePrevious(context, project, cli, service);
+    throw error;
+  } finally {
+    await rm(envDir, { recursive: true, force: true });
+  }
+  context.output.info(`${service.name}: ready on ${url}`);
+  return { service: service.name, container: name, image, url, action: 'started' };
+}
+
+/** Removes the new container and starts the one it replaced, when there is one, and waits until it is ready again. */
+async function restorePrevious(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<void> {
+  const name = containerName(project.config.name, service.name);
+  if (await containerState(cli, name)) await removeContainer(cli, name);
+  if (!(await containerState(cli, previousName(name)))) {
+    context.output.warn(`${name}: nothing to roll back to (this was its first deploy); removed the failed container`);
+    return;
+  }
+  await renameContainer(cli, previousName(name), name);
+  await startContainer(cli, name);
+  await awaitReady(cli, name, serviceUrl(service), Date.now() + project.config.deploy.timeoutSeconds * 1000, context.signal);
+  context.output.warn(`${name}: rolled back to the previous container, which is ready again`);
+}
+
+function openCli(context: CommandContext, project: ProjectConfig): DockerCli {
+  return dockerCli({ cwd: project.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
+}
+
+/** The deploy stage on the local target. */
+export async function deployLocalStage(context: CommandContext): Promise<LocalDeployResult[]> {
+  const project = await context.loadConfig();
+  const cli = openCli(context, project);
+  const results: LocalDeployResult[] = [];
+  for (const service of localServices(project)) results.push(await deployService(context, project, cli, service));
+  return results;
+}
+
+/** The test stage on the local target: every service's smoke requests; a failure rolls back (deploy.rollback). */
+export async function smokeTestLocalStage(context: CommandContext): Promise<void> {
+  const project = await context.loadConfig();
+  const cli = openCli(context, project);
+  for (const service of localServices(project)) {
+    try {
+      const passed = await runSmokeTests(serviceUrl(service), service.smoke, context.signal);
+      for (const line of passed) context.output.info(`${service.name}: ${line}`);
+    } catch (error) {
+      // Roll back only a container this run started: a failing smoke test of an unchanged one is not a bad release.
+      const name = containerName(project.config.name, service.name);
+      const current = await containerState(cli, name);
+      if (project.config.deploy.rollback && current && current.createdAt.getTime() >= RUN_STARTED_AT - 1000) await restorePrevious(context, project, cli, service);
+      throw error;
+    }
+  }
+}

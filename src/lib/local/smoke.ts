@@ -1,0 +1,44 @@
+/**
+ * Smoke tests: the requests a service's `smoke` list names, each of which must answer its expectStatus. With no
+ * smoke list, /ready must answer 200. A failure says which request, what came back and what was expected.
+ */
+import type { SmokeTest } from '../config/schema.js';
+import { MlpError } from '../errors.js';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Runs them in order against `baseUrl`; resolves with one line per passed request. */
+export async function runSmokeTests(baseUrl: string, tests: readonly SmokeTest[], signal: AbortSignal): Promise<string[]> {
+  const all: readonly SmokeTest[] = tests.length > 0 ? tests : [{ name: 'ready', method: 'GET', path: '/ready', expectStatus: 200 }];
+  const passed: string[] = [];
+  for (const [index, test] of all.entries()) {
+    const label = test.name ?? `smoke[${index}]`;
+    const started = Date.now();
+    let status: number;
+    let body: string;
+    // A ref'd timer (AbortSignal.timeout's is not), so a hanging request keeps the process alive until it fires.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
+    try {
+      const res = await fetch(`${baseUrl}${test.path}`, {
+        method: test.method,
+        ...(test.body === undefined ? {} : { body: JSON.stringify(test.body), headers: { 'content-type': 'application/json' } }),
+        signal: AbortSignal.any([signal, timeout.signal]),
+      });
+      status = res.status;
+      body = await res.text();
+    } catch (error) {
+      throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${baseUrl}${test.path}) got no answer: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (status !== test.expectStatus) {
+      throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${test.path}) answered ${status}, expected ${test.expectStatus}.`, {
+        details: [body.length > 500 ? `${body.slice(0, 500)}…` : body],
+        hint: 'check the request in services[].smoke and the service\'s logs (docker logs)',
+      });
+    }
+    passed.push(`smoke test ${label}: ${test.method} ${test.path} → ${status} in ${Date.now() - started} ms`);
+  }
+  return passed;
+}
