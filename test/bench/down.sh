@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# down.sh — stop what the bench started (moto, registry, dockerd); leaves anything else running.
+# down.sh — stop what the bench started (kube control plane, moto, registry, dockerd); leaves anything else running.
 set -euo pipefail
 # shellcheck source=test/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+bash "$BENCH_DIR/kube.sh" down
 bash "$BENCH_DIR/moto.sh" down
 bash "$BENCH_DIR/registry.sh" down
 bash "$BENCH_DIR/docker.sh" down

@@ -2,6 +2,8 @@
 # install.sh — install what the bench needs when it is missing:
 #   apt: docker.io docker-registry debootstrap (+ python3-venv when python3 cannot make a venv)
 #   PyPI: moto[server]==$MOTO_VERSION in a venv under the cache dir.
+#   Go module proxy: the docker buildx plugin (buildx.sh install).
+#   Go module proxy: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (kube.sh install).
 # Runs `apt-get update` at most once, and only when an apt package is missing.
 set -euo pipefail
 # shellcheck source=test/bench/lib.sh
@@ -61,6 +63,12 @@ else
   echo "$MOTO_REQ" >"$marker"
   installed+=("venv: $MOTO_REQ")
 fi
+
+# --- buildx (Go module) ----------------------------------------------------------------------------
+bash "$BENCH_DIR/buildx.sh" install
+
+# --- Kubernetes control plane (Go modules; a cold build takes many minutes) ------------------------
+bash "$BENCH_DIR/kube.sh" install
 
 if ((${#installed[@]} > 0)); then
   printf 'install: installed %s\n' "${installed[@]}"

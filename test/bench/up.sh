@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# up.sh [--install] — bring the real-component bench up: Docker engine, registry, moto, Node base image.
+# up.sh [--install] — bring the real-component bench up: Docker engine, registry, moto, Node base image,
+# the buildx plugin.
 # Without --install it never installs anything: a component whose binary is missing is reported as
 # "missing: <component> (...)" and the rest still start. Writes $cache/bench.env describing what is up.
 set -euo pipefail
@@ -58,6 +59,9 @@ run_component docker bash "$BENCH_DIR/docker.sh" up
 run_component registry bash "$BENCH_DIR/registry.sh" up
 run_component moto bash "$BENCH_DIR/moto.sh" up
 run_component baseImage bash "$BENCH_DIR/base-image.sh"
+run_component buildx bash "$BENCH_DIR/buildx.sh" status
+# Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok fake nodes).
+run_component kube bash "$BENCH_DIR/kube.sh" up
 
 env_file=$BENCH_CACHE/bench.env
 {
@@ -66,6 +70,8 @@ env_file=$BENCH_CACHE/bench.env
   [[ ${state[registry]} == up ]] && echo "MLP_BENCH_REGISTRY=127.0.0.1:$BENCH_REGISTRY_PORT"
   [[ ${state[moto]} == up ]] && echo "MLP_BENCH_AWS_ENDPOINT_URL=http://127.0.0.1:$BENCH_MOTO_PORT"
   [[ ${state[baseImage]} == up ]] && echo "MLP_BENCH_BASE_IMAGE=$BENCH_BASE_IMAGE"
+  [[ ${state[buildx]} == up ]] && echo "MLP_BENCH_BUILDX=1"
+  [[ ${state[kube]} == up ]] && echo "MLP_BENCH_KUBECONFIG=$BENCH_CACHE/kube/kubeconfig"
   true
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"

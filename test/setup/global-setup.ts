@@ -4,6 +4,9 @@
  * MLP_BENCH_SKIP_UP=1 skips up.sh and only probes.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { BenchComponent, BenchStatus, ComponentStatus } from '../support/bench.js';
@@ -13,6 +16,7 @@ const REGISTRY = `127.0.0.1:${process.env.MLP_BENCH_REGISTRY_PORT ?? '5000'}`;
 const MOTO = `http://127.0.0.1:${process.env.MLP_BENCH_MOTO_PORT ?? '5055'}`;
 const BASE_IMAGE = process.env.MLP_BENCH_BASE_IMAGE ?? 'mlp-bench/node:20-bookworm-slim';
 const UP_TIMEOUT_MS = 15 * 60_000;
+const KUBECONFIG = join(process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench'), 'kube', 'kubeconfig');
 
 interface RunResult {
   code: number | null;
@@ -88,6 +92,35 @@ async function probeBaseImage(docker: ComponentStatus): Promise<BenchStatus['bas
   return { up: false, why: `docker image inspect ${BASE_IMAGE} failed: ${r.error ?? lastLine(r.output)}` };
 }
 
+async function probeBuildx(docker: ComponentStatus): Promise<ComponentStatus> {
+  if (!docker.up) return { up: false, why: 'the Docker engine is not up' };
+  const r = await run('docker', ['buildx', 'version'], 30_000);
+  if (r.code === 0) return { up: true };
+  return { up: false, why: `docker buildx version failed: ${r.error ?? lastLine(r.output)}` };
+}
+
+/** The bench cluster (test/bench/kube.sh) is up when its admin kubeconfig lists a Ready node. */
+async function probeKube(): Promise<BenchStatus['kube']> {
+  if (!existsSync(KUBECONFIG)) return { up: false, why: `no kubeconfig at ${KUBECONFIG}` };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(KUBECONFIG);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
+    });
+    const nodes = await Promise.race([kc.makeApiClient(k8s.CoreV1Api).listNode(), timeout]);
+    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (ready.length > 0) return { up: true, kubeconfig: KUBECONFIG };
+    return { up: false, why: `the API server answers but none of its ${nodes.items.length} nodes is Ready` };
+  } catch (error) {
+    return { up: false, why: `listing nodes with ${KUBECONFIG} failed: ${lastLine((error as Error).message.split('\n')[0] ?? '')}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `missing: <component> (<why>; run …)` lines from up.sh, by component. */
 function missingFromUp(output: string): Map<string, string> {
   const found = new Map<string, string>();
@@ -111,14 +144,14 @@ export default async function setup(project: TestProject): Promise<void> {
       upNote = `test/bench/up.sh ${r.error ?? `exited ${r.code}`}`;
     } else {
       // Say what was started in the background, so nobody wonders where the processes came from.
-      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image): (started|starting|built|importing|debootstrap)/.test(l));
+      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|kube): (started|starting|built|importing|debootstrap)/.test(l));
       if (started.length > 0) process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
     }
   }
 
   const docker = await probeDocker();
-  const [registry, moto, baseImage] = await Promise.all([probeRegistry(), probeMoto(), probeBaseImage(docker)]);
-  const bench: BenchStatus = { docker, registry, moto, baseImage };
+  const [registry, moto, baseImage, buildx] = await Promise.all([probeRegistry(), probeMoto(), probeBaseImage(docker), probeBuildx(docker)]);
+  const bench: BenchStatus = { docker, registry, moto, baseImage, kube: await probeKube(), buildx };
 
   for (const name of Object.keys(bench) as BenchComponent[]) {
     const c = bench[name];

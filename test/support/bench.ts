@@ -5,7 +5,7 @@
  */
 import { describe, inject, it } from 'vitest';
 
-export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage';
+export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx';
 
 export interface ComponentStatus {
   up: boolean;
@@ -21,6 +21,10 @@ export interface BenchStatus {
   moto: ComponentStatus & { endpoint?: string };
   /** image: the local Node base image to pass as `--build-arg BASE_IMAGE=…`. */
   baseImage: ComponentStatus & { image?: string };
+  /** kubeconfig: path of the admin kubeconfig of the bench's Kubernetes control plane (test/bench/kube.sh). */
+  kube: ComponentStatus & { kubeconfig?: string };
+  /** The docker buildx CLI plugin (test/bench/buildx.sh), which `mlp build` prefers to plain `docker build`. */
+  buildx: ComponentStatus;
 }
 
 declare module 'vitest' {
@@ -36,7 +40,7 @@ export function benchStatus(): BenchStatus {
   const status = inject('bench') as BenchStatus | undefined;
   if (status) return status;
   const down = { up: false, why: NOT_PROBED };
-  return { docker: down, registry: down, moto: down, baseImage: down };
+  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down };
 }
 
 /**
@@ -94,4 +98,11 @@ export function motoChildEnv(base: NodeJS.ProcessEnv = process.env): Record<stri
     if (value !== undefined && !key.startsWith('AWS_')) env[key] = value;
   }
   return { ...env, AWS_EC2_METADATA_DISABLED: 'true', ...motoEnv() };
+}
+
+/** The path of the bench cluster's admin kubeconfig, or an error naming why it is not available. */
+export function kubeconfigPath(): string {
+  const { kube } = benchStatus();
+  if (!kube.up || !kube.kubeconfig) throw new Error(`the bench's Kubernetes is not up: ${kube.why ?? 'no kubeconfig'}`);
+  return kube.kubeconfig;
 }
