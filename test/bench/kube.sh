@@ -248,8 +248,15 @@ all_ok() {
   nodes_ready
 }
 
+# kwok reads the stages file only at start: a running kwok with an older file is restarted by `up`.
+stages_hash() { sha256sum "$STAGES" | cut -c1-16; }
+stages_current() { [[ $(cat "$DIR/kwok-stages.hash" 2>/dev/null) == "$(stages_hash)" ]]; }
+
 up() {
   have curl || missing "curl not installed"
+  if component_ok kwok && ! stages_current; then
+    stop_pidfile "$DIR/kwok.pid" kwok
+  fi
   if pki_complete && [[ -s $KUBECONFIG_FILE ]] && all_ok; then
     echo "kube: already up on https://127.0.0.1:$PORT (kubeconfig $KUBECONFIG_FILE)"
     return 0
@@ -303,6 +310,7 @@ up() {
   # The nodes' InternalIP and kubelet port are kwok's own server, so whatever the API server sends "to a kubelet"
   # (logs, exec) stays on loopback. Pod IPs come from kwok's default 10.0.0.0/24 and answer nowhere: never connect to
   # them (nor through the API server's service/pod proxy), it would send packets off this machine.
+  stages_hash >"$DIR/kwok-stages.hash"
   start kwok --kubeconfig "$KUBECONFIG_FILE" --config "$STAGES" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$KWOK_PORT" \

@@ -1,0 +1,181 @@
+/**
+ * Watches a Deployment's rollout until every replica of the new revision is available, and fails fast with the
+ * cause when it cannot get there: the new pods' image cannot be pulled, their containers crash (with the
+ * termination message), the binary is for another CPU, they cannot be scheduled, or the namespace's quota refuses
+ * them. Each cause has its own exit code. Rollback restores the previous revision's pod template.
+ */
+import type { AppsV1Api, CoreV1Api, KubeConfig, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MlpError, type ExitCodeName } from '../errors.js';
+
+const REVISION = 'deployment.kubernetes.io/revision';
+export const ROLLBACK_FIELD_MANAGER = 'mlp-rollback';
+const POLL_MS = 1000;
+/** A pod may wait this long for a node (a cluster autoscaler adds one) before FailedScheduling is the verdict. */
+const UNSCHEDULABLE_GRACE_MS = 60_000;
+const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
+
+export interface RolloutTarget {
+  namespace: string;
+  name: string;
+  /** Absolute time (ms) after which the rollout has failed. */
+  deadline: number;
+}
+
+export interface RolloutFailure {
+  kind: ExitCodeName;
+  message: string;
+  details: string[];
+}
+
+interface Clients {
+  apps: AppsV1Api;
+  core: CoreV1Api;
+}
+
+async function clients(kubeConfig: KubeConfig): Promise<Clients> {
+  const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
+  return { apps: kubeConfig.makeApiClient(AppsV1Api), core: kubeConfig.makeApiClient(CoreV1Api) };
+}
+
+export function isComplete(deployment: V1Deployment): boolean {
+  const want = deployment.spec?.replicas ?? 1;
+  const status = deployment.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) === want &&
+    (status.availableReplicas ?? 0) === want &&
+    (status.replicas ?? 0) === want
+  );
+}
+
+async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Promise<V1ReplicaSet[]> {
+  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const list = await apps.listNamespacedReplicaSet({ namespace: deployment.metadata!.namespace!, labelSelector: selector });
+  return list.items
+    .filter((rs) => rs.metadata?.ownerReferences?.some((owner) => owner.uid === deployment.metadata?.uid))
+    .sort((a, b) => Number(b.metadata?.annotations?.[REVISION] ?? 0) - Number(a.metadata?.annotations?.[REVISION] ?? 0));
+}
+
+/** Why the new revision is not coming up, or undefined while it may still. */
+export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1ReplicaSet | undefined, startedAt: number): Promise<RolloutFailure | undefined> {
+  const name = deployment.metadata!.name!;
+  const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
+  if (newest) {
+    const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
+    if (failure && /exceeded quota|forbidden: exceeded/i.test(failure.message ?? '')) {
+      return { kind: 'rolloutQuota', message: `${name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
+    }
+    const hash = newest.metadata?.labels?.['pod-template-hash'];
+    const pods = hash ? (await c.core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: `pod-template-hash=${hash}` })).items : [];
+    for (const pod of pods) {
+      const cause = await podCause(c, pod, startedAt);
+      if (cause) return { ...cause, message: `${name}: ${cause.message}` };
+    }
+  }
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return { kind: 'rollout', message: `${name}: the rollout exceeded its progress deadline.`, details: [progressing.message ?? ''] };
+  }
+  return undefined;
+}
+
+async function podCause(c: Clients, pod: V1Pod, startedAt: number): Promise<RolloutFailure | undefined> {
+  const podName = pod.metadata!.name!;
+  for (const container of pod.status?.containerStatuses ?? []) {
+    const waiting = container.state?.waiting;
+    const terminated = container.lastState?.terminated ?? container.state?.terminated;
+    if (waiting?.reason && IMAGE_PULL.has(waiting.reason)) {
+      return { kind: 'rolloutImagePull', message: `pod ${podName}: ${waiting.reason} for image ${container.image}.`, details: [waiting.message ?? 'check the image reference and that the nodes may pull from the registry'] };
+    }
+    if (waiting?.reason === 'CrashLoopBackOff') {
+      const logs = await lastLogLines(c, pod, container.name);
+      // The runtime prints it to the container's log; FallbackToLogsOnError also puts it in the termination message.
+      if ([terminated?.message ?? '', ...logs].some((line) => /exec format error/i.test(line))) {
+        return {
+          kind: 'rolloutExecFormat',
+          message: `pod ${podName}: container ${container.name} cannot start: exec format error — ${container.image} is built for another CPU architecture than the node's.`,
+          details: [...(terminated?.message ? [terminated.message.trim()] : []), ...logs, `node ${pod.spec?.nodeName ?? '?'}; rebuild with mlp build --platform linux/<the nodes' arch>`],
+        };
+      }
+      return {
+        kind: 'rolloutCrashLoop',
+        message: `pod ${podName}: container ${container.name} keeps crashing (CrashLoopBackOff, ${container.restartCount} restarts${terminated?.exitCode !== undefined ? `, last exit code ${terminated.exitCode}` : ''}).`,
+        details: [...(terminated?.message ? [`termination message: ${terminated.message.trim()}`] : []), ...logs],
+      };
+    }
+  }
+  const unschedulable = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
+  if (unschedulable && Date.now() - startedAt > UNSCHEDULABLE_GRACE_MS) {
+    return { kind: 'rolloutUnschedulable', message: `pod ${podName} cannot be scheduled (FailedScheduling).`, details: [unschedulable.message ?? ''] };
+  }
+  return undefined;
+}
+
+async function lastLogLines(c: Clients, pod: V1Pod, container: string): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const read = c.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, container, previous: true, tailLines: 20 });
+    // The API server proxies logs from the node; a node that does not answer must not stall the diagnosis.
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
+    const log = await Promise.race([read, timeout]);
+    return String(log).trim().split('\n').filter(Boolean).map((line) => `log: ${line}`);
+  } catch {
+    return []; // no previous container's log, or the node does not serve logs
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for the Deployment's rollout; resolves when complete, rejects with the cause's MlpError. */
+export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const c = await clients(kubeConfig);
+  const startedAt = Date.now();
+  let last = '';
+  for (;;) {
+    const deployment = await c.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace });
+    if (isComplete(deployment)) {
+      log(`${target.name}: rolled out (${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 1} available)`);
+      return;
+    }
+    const [newest] = await ownedReplicaSets(c, deployment);
+    const failure = await diagnose(c, deployment, newest, startedAt);
+    if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details.filter(Boolean) });
+    const progress = `${target.name}: ${deployment.status?.updatedReplicas ?? 0} updated, ${deployment.status?.availableReplicas ?? 0} available of ${deployment.spec?.replicas ?? 1}`;
+    if (progress !== last) log(progress);
+    last = progress;
+    if (Date.now() > target.deadline) {
+      throw new MlpError('rollout', `${target.name} did not become available before deploy.timeoutSeconds.`, { details: [progress] });
+    }
+    await sleep(POLL_MS, undefined, { signal });
+  }
+}
+
+/**
+ * Puts the previous revision's pod template back (what `kubectl rollout undo` does). It is applied as its own field
+ * manager: applied as `mlp` with only the template, server-side apply would drop every other field mlp owns
+ * (replicas, selector, strategy). The next `mlp deploy` takes the template back, forcing the conflict. Resolves with the revision restored, or undefined when there is none.
+ */
+export async function rollBack(kubeConfig: KubeConfig, namespace: string, name: string, toRevision?: number): Promise<{ revision: number; replicaSet: string } | undefined> {
+  const c = await clients(kubeConfig);
+  const deployment = await c.apps.readNamespacedDeployment({ name, namespace });
+  const sets = await ownedReplicaSets(c, deployment);
+  const current = Number(deployment.metadata?.annotations?.[REVISION] ?? 0);
+  const previous = sets.find((rs) => {
+    const revision = Number(rs.metadata?.annotations?.[REVISION] ?? 0);
+    return toRevision === undefined ? revision < current : revision === toRevision;
+  });
+  if (!previous?.spec?.template) return undefined;
+  const template = structuredClone(previous.spec.template);
+  delete template.metadata?.labels?.['pod-template-hash'];
+  const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node');
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  await objects.patch(
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { template } } as V1Deployment,
+    undefined,
+    undefined,
+    ROLLBACK_FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+  return { revision: Number(previous.metadata?.annotations?.[REVISION] ?? 0), replicaSet: previous.metadata!.name! };
+}
