@@ -68,7 +68,7 @@ describe('usage errors', () => {
 });
 
 describe('commands not built yet', () => {
-  for (const argv of [['render'], ['status'], ['logs'], ['rollback'], ['test'], ['scale', 'up'], ['debug', 'pods']]) {
+  for (const argv of [['status'], ['logs'], ['test'], ['scale', 'up'], ['debug', 'pods']]) {
     it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
       const run = await runMlp(argv);
       expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
@@ -78,7 +78,7 @@ describe('commands not built yet', () => {
   }
 
   it('with --json prints one error document on stdout and the message on stderr', async () => {
-    const run = await runMlp(['render', '--json']);
+    const run = await runMlp(['test', '--json']);
     expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
     const document = JSON.parse(run.stdout) as { ok: boolean; error: { kind: string; exitCode: number; hint: string } };
     expect(document).toMatchObject({ ok: false, error: { kind: 'notImplemented', exitCode: 4 } });
@@ -89,17 +89,17 @@ describe('commands not built yet', () => {
 
 describe('output', () => {
   it('honours NO_COLOR even on a terminal', async () => {
-    const run = await runMlp(['render'], { tty: true, env: { NO_COLOR: '1' } });
+    const run = await runMlp(['status'], { tty: true, env: { NO_COLOR: '1' } });
     expect(run.stderr).not.toMatch(/\u001b\[/);
   });
 
   it('colours errors on a terminal, and not with --no-color', async () => {
-    expect((await runMlp(['render'], { tty: true, env: {} })).stderr).toMatch(/\u001b\[/);
-    expect((await runMlp(['render', '--no-color'], { tty: true, env: {} })).stderr).not.toMatch(/\u001b\[/);
+    expect((await runMlp(['status'], { tty: true, env: {} })).stderr).toMatch(/\u001b\[/);
+    expect((await runMlp(['status', '--no-color'], { tty: true, env: {} })).stderr).not.toMatch(/\u001b\[/);
   });
 
   it('shows no stack trace for an expected failure unless --verbose', async () => {
-    expect((await runMlp(['render'])).stderr).not.toMatch(/\n\s+at /);
-    expect((await runMlp(['render', '--verbose'])).stderr).toMatch(/\n\s+at /);
+    expect((await runMlp(['status'])).stderr).not.toMatch(/\n\s+at /);
+    expect((await runMlp(['status', '--verbose'])).stderr).toMatch(/\n\s+at /);
   });
 });

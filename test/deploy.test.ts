@@ -45,7 +45,7 @@ describe('mlp deploy', () => {
   it('refuses before running anything when a stage it needs is not built, naming the stages', async () => {
     const run = await runMlp(['deploy', '-C', example, '--target', 'eks']);
     expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
-    expect(run.stderr).toMatch(/render \(issue #5\), deploy \(issue #5\), test \(issue #5\)/);
+    expect(run.stderr).toMatch(/The stage test \(issue #5\)/);
     expect(run.stdout).toBe('');
   });
 

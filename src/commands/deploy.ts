@@ -29,6 +29,7 @@ export default defineCommand({
     const project = await context.loadConfig({
       ...(typeof options.target === 'string' ? { target: options.target as 'local' | 'eks' } : {}),
       ...(typeof options.namespace === 'string' ? { namespace: options.namespace } : {}),
+      ...(options.rollback === false ? { rollback: false } : {}),
     });
     const skips: StageSkips = Object.fromEntries(
       STAGE_NAMES.map((stage) => [stage, options[`skip${stage[0]!.toUpperCase()}${stage.slice(1)}`] === true]),

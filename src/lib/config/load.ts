@@ -23,6 +23,8 @@ export interface ConfigOverrides {
   target?: 'local' | 'eks';
   /** cluster.namespace; ignored when mlp.yaml has no cluster section (the local target has no namespace). */
   namespace?: string;
+  /** deploy.rollback (--no-rollback sets false). */
+  rollback?: boolean;
   region?: string;
 }
 
@@ -146,6 +148,7 @@ function applyOverrides(config: Record<string, unknown>, overrides: ConfigOverri
   const result = { ...config };
   const section = (name: string): Record<string, unknown> => (isRecord(result[name]) ? { ...result[name] } : {});
   if (overrides.target !== undefined) result.deploy = { ...section('deploy'), target: overrides.target };
+  if (overrides.rollback !== undefined) result.deploy = { ...section('deploy'), rollback: overrides.rollback };
   if (overrides.region !== undefined) result.aws = { ...section('aws'), region: overrides.region };
   if (overrides.namespace !== undefined && isRecord(result.cluster)) result.cluster = { ...section('cluster'), namespace: overrides.namespace };
   return result;

@@ -49,6 +49,19 @@ describe('configSchema', () => {
     expect(configSchema.safeParse({ ...minimal, registry: { url: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } }).success).toBe(true);
   });
 
+  it('checks a service\'s serviceAccount and expose sections', () => {
+    const service = (extra: object) => ({ ...minimal, services: [{ name: 'a', model: { source: 'training' }, ...extra }] });
+    const parsed = configSchema.parse(service({ serviceAccount: { roleArn: 'arn:aws:iam::123456789012:role/fraud-serving' }, expose: {} }));
+    expect(parsed.services[0]!.expose).toEqual({ type: 'none' });
+    expect(configSchema.parse(minimal).services[0]).not.toHaveProperty('expose');
+    expect(configSchema.safeParse(service({ expose: { type: 'ingress', host: 'fraud.example.com', ingressClassName: 'alb' } })).success).toBe(true);
+    const bad = configSchema.safeParse(
+      service({ serviceAccount: { roleArn: 'fraud-role', extra: 1 }, expose: { type: 'nlb', host: 'fraud.example.com', ingressClassName: 'Bad Class' } }),
+    );
+    expect([...new Set(paths(bad))].sort()).toEqual(['services.0.expose.host', 'services.0.expose.ingressClassName', 'services.0.serviceAccount', 'services.0.serviceAccount.roleArn']);
+    expect(paths(configSchema.safeParse(service({ expose: { type: 'ingress', host: 'https://fraud.example.com/' } })))).toEqual(['services.0.expose.host']);
+  });
+
   it('rejects unknown keys, a wrong apiVersion and no services', () => {
     expect(paths(configSchema.safeParse({ ...minimal, apiVersion: 'mlp/v2', extra: 1 }))).toEqual(['apiVersion', '']);
     expect(paths(configSchema.safeParse({ ...minimal, services: [] }))).toEqual(['services']);

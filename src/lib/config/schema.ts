@@ -13,6 +13,9 @@ const MEMORY = /^(\d+(\.\d+)?|\.\d+)([eE]\d+|[kMGTPE]|[KMGTPE]i)?$/;
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const REGISTRY_URL = /^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/;
 const SAGEMAKER_ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const dnsLabel = () =>
   z.string().regex(DNS_LABEL, {
@@ -178,6 +181,43 @@ export const smokeSchema = z
     if (smoke.method === 'GET' && smoke.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'is not sent with GET; set method: POST' });
   });
 
+export const serviceAccountSchema = z
+  .strictObject({
+    roleArn: z
+      .string()
+      .regex(IAM_ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/fraud-serving' })
+      .describe('IAM role the pods assume through IRSA (the eks.amazonaws.com/role-arn annotation), e.g. to call SageMaker.'),
+  })
+  .describe("The service's Kubernetes ServiceAccount.");
+
+export const exposeSchema = z
+  .strictObject({
+    type: z
+      .enum(['none', 'ingress', 'nlb'])
+      .default('none')
+      .describe('none: reachable inside the cluster only; ingress: an Ingress (e.g. the AWS Load Balancer Controller\'s ALB); nlb: a LoadBalancer Service for an AWS NLB.'),
+    host: z
+      .string()
+      .max(253)
+      .regex(HOST_NAME, { error: 'must be a DNS host name such as fraud.example.com (or *.example.com)' })
+      .optional()
+      .describe('Host name the Ingress routes (type ingress); default: every host.'),
+    ingressClassName: z
+      .string()
+      .max(253)
+      .regex(DNS_SUBDOMAIN, { error: 'must be the name of an IngressClass, such as alb or nginx' })
+      .optional()
+      .describe("IngressClass (type ingress); default: the cluster's default class. With alb the ALB gets internet-facing, IP targets and /ready health checks."),
+  })
+  .superRefine((expose, ctx) => {
+    for (const key of ['host', 'ingressClassName'] as const) {
+      if (expose[key] !== undefined && expose.type !== 'ingress') {
+        ctx.addIssue({ code: 'custom', path: [key], input: expose[key], message: `is only used with type: ingress (type is ${expose.type})` });
+      }
+    }
+  })
+  .describe('How the service is reached from outside the cluster.');
+
 export const serviceSchema = z.strictObject({
   name: dnsLabel(),
   model: modelSchema,
@@ -186,6 +226,8 @@ export const serviceSchema = z.strictObject({
   autoscaling: autoscalingSchema.optional(),
   resources: resources.prefault({}),
   env: envMap().optional(),
+  serviceAccount: serviceAccountSchema.optional(),
+  expose: exposeSchema.optional(),
   smoke: z.array(smokeSchema).default([]).describe('Requests `mlp test` sends after a deploy; each must answer expectStatus.'),
 });
 

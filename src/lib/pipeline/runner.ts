@@ -20,8 +20,10 @@ export function stageImplementations(target: PipelinePlan['target']): StageImple
     train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
     build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
     push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
-    render: { plannedIn: 'issue #5' },
-    deploy: local ? (context) => import('../local/local-deployer.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context))) : { plannedIn: 'issue #5' },
+    render: (context) => import('../deploy/eks-deployer.js').then(({ renderStage }) => renderStage(context)),
+    deploy: local
+      ? (context) => import('../local/local-deployer.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context)))
+      : (context) => import('../deploy/eks-deployer.js').then(({ deployEksStage }) => deployEksStage(context)),
     test: local ? (context) => import('../local/local-deployer.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context)) : { plannedIn: 'issue #5' },
   };
 }

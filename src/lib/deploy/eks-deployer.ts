@@ -1,0 +1,117 @@
+/**
+ * The deploy stage on the eks target: render the manifests, server-side apply them in dependency order (pruning
+ * what is no longer rendered), then watch every Deployment's rollout. A rollout that fails is rolled back to the
+ * previous revision (deploy.rollback; --no-rollback keeps the failure for inspection) and the cause is reported
+ * with its own exit code.
+ */
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { CommandContext } from '../context.js';
+import { MlpError } from '../errors.js';
+import { applyObjects, type AppliedObject } from '../kube/apply.js';
+import { clusterAccess } from '../kube/cluster-access.js';
+import { rollBack, watchRollout } from '../kube/rollout.js';
+
+export interface EksDeployOptions {
+  dryRun?: boolean;
+  /** Overrides deploy.rollback (--no-rollback). */
+  rollback?: boolean;
+}
+
+export interface EksDeployResult {
+  cluster: string;
+  namespace: string;
+  applied: AppliedObject[];
+  rolledOut: string[];
+}
+
+async function hasServiceMonitorCrd(kubeConfig: KubeConfig): Promise<boolean> {
+  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+  try {
+    await kubeConfig.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: 'servicemonitors.monitoring.coreos.com' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function deployToCluster(context: CommandContext, options: EksDeployOptions = {}): Promise<EksDeployResult> {
+  const project = await context.loadConfig();
+  const { config } = project;
+  const access = await clusterAccess(config, context.io.env, context.signal);
+  const { kubeConfig } = access;
+  context.output.info(`cluster: ${access.source}`);
+  const { renderManifests } = await import('../render/renderer.js');
+  const objects = (await renderManifests(project, { serviceMonitor: await hasServiceMonitorCrd(kubeConfig), warn: (line: string) => context.output.warn(line) })) as KubernetesObject[];
+  const namespace = config.cluster?.namespace ?? 'ml-platform';
+  const applied = await applyObjects(kubeConfig, objects, {
+    project: config.name,
+    namespace,
+    dryRun: options.dryRun === true,
+    prune: true,
+    log: (line) => context.output.info(line),
+  });
+  if (options.dryRun) return { cluster: access.source, namespace, applied, rolledOut: [] };
+
+  const rollback = options.rollback ?? config.deploy.rollback;
+  const deployments = objects.filter((object) => object.kind === 'Deployment');
+  const deadline = Date.now() + config.deploy.timeoutSeconds * 1000;
+  const rolledOut: string[] = [];
+  for (const deployment of deployments) {
+    const name = deployment.metadata!.name!;
+    try {
+      await watchRollout(kubeConfig, { namespace, name, deadline }, context.signal, (line) => context.output.info(line));
+      rolledOut.push(name);
+    } catch (error) {
+      if (!(error instanceof MlpError) || !rollback) throw error;
+      const restored = await rollBack(kubeConfig, namespace, name);
+      if (!restored) {
+        throw new MlpError(error.kind, error.message, { details: [...error.details, 'nothing to roll back to: this was the first revision'] });
+      }
+      context.output.warn(`${name}: rolling back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`);
+      await watchRollout(kubeConfig, { namespace, name, deadline: Date.now() + config.deploy.timeoutSeconds * 1000 }, context.signal, (line) => context.output.info(line));
+      throw new MlpError(error.kind, error.message, {
+        details: [...error.details, `rolled back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet}), which is available again`],
+        hint: 'fix the cause and deploy again; --no-rollback keeps a failed rollout in place for inspection',
+      });
+    }
+  }
+  return { cluster: access.source, namespace, applied, rolledOut };
+}
+
+/** The deploy pipeline's render stage: renders once, so a template or config problem stops the run before any apply. */
+export async function renderStage(context: CommandContext): Promise<void> {
+  const project = await context.loadConfig();
+  const { renderManifests } = await import('../render/renderer.js');
+  const objects = await renderManifests(project, { warn: (line: string) => context.output.warn(line) });
+  context.output.info(`rendered ${objects.length} objects for namespace ${project.config.cluster?.namespace ?? 'ml-platform'}`);
+}
+
+/** The deploy pipeline's deploy stage on the eks target. */
+export async function deployEksStage(context: CommandContext): Promise<void> {
+  await deployToCluster(context);
+}
+
+/** `mlp rollback [service] [--to-revision N]`: the previous (or the given) revision of each service's Deployment. */
+export async function rollbackServices(context: CommandContext, services: readonly string[], toRevision?: number): Promise<Array<{ service: string; revision: number; replicaSet: string }>> {
+  const project = await context.loadConfig();
+  const { config } = project;
+  const { kubeConfig } = await clusterAccess(config, context.io.env, context.signal);
+  const namespace = config.cluster?.namespace ?? 'ml-platform';
+  const names = services.length > 0 ? services : config.services.map((service) => service.name);
+  const results = [];
+  for (const name of names) {
+    if (!config.services.some((service) => service.name === name)) throw new MlpError('usage', `mlp.yaml has no service ${name}.`);
+    const restored = await rollBack(kubeConfig, namespace, name, toRevision).catch((error: unknown) => {
+      if ((error as { code?: number }).code === 404) throw new MlpError('rollout', `${name} is not deployed in namespace ${namespace}: there is nothing to roll back.`);
+      throw error;
+    });
+    if (!restored) {
+      throw new MlpError('rollout', `${name} has no ${toRevision === undefined ? 'previous revision' : `revision ${toRevision}`} to roll back to.`, {
+        hint: 'kubectl rollout history deployment/<service> lists the revisions',
+      });
+    }
+    await watchRollout(kubeConfig, { namespace, name, deadline: Date.now() + config.deploy.timeoutSeconds * 1000 }, context.signal, (line) => context.output.info(line));
+    results.push({ service: name, ...restored });
+  }
+  return results;
+}

@@ -1,0 +1,128 @@
+/**
+ * Renders the project's Kubernetes objects from mlp's templates (templates/k8s, shipped in the package): the
+ * project's once, each service's once per service, the training Job when training runs remotely. Returns plain
+ * objects in the order they can be applied in (a Namespace before what lives in it, a ServiceAccount before the
+ * Deployment that names it, the Deployment before its HPA).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProjectConfig } from '../config/load.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { closest } from '../config/suggest.js';
+import { MlpError, UsageError } from '../errors.js';
+import { TRAINING_IMAGE } from '../image/training-inputs.js';
+import { PACKAGE_ROOT, packageFile } from '../package-root.js';
+import { imageRef } from './image-refs.js';
+import { projectContext, serviceContext, trainingContext } from './render-context.js';
+import { renderTemplate, type TemplateContext } from './template.js';
+
+export interface RenderOptions {
+  /** --service: only these services' objects (the project's objects and the training Job are always rendered). */
+  services?: readonly string[] | undefined;
+  /** Whether the cluster has the ServiceMonitor CRD; without it no ServiceMonitor is rendered. */
+  serviceMonitor?: boolean | undefined;
+  /** MLP_MODEL_VERSION for the training Job. */
+  trainingVersion?: string | undefined;
+  /** Where warnings go (a service that is not built yet); default: nowhere. */
+  warn?: ((line: string) => void) | undefined;
+  /** Another templates/k8s directory (tests). */
+  templatesDir?: string | undefined;
+}
+
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** Apply order. A kind mlp does not know (from an edited template) goes last. */
+export const KIND_ORDER = [
+  'Namespace',
+  'ResourceQuota',
+  'LimitRange',
+  'ServiceAccount',
+  'ConfigMap',
+  'Service',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'Ingress',
+  'Job',
+  'ServiceMonitor',
+] as const;
+
+interface Template {
+  file: string;
+  text: string;
+}
+
+export async function renderManifests(project: ProjectConfig, options: RenderOptions = {}): Promise<RenderedObject[]> {
+  const root = options.templatesDir ?? packageFile('templates/k8s');
+  const warn = options.warn ?? (() => undefined);
+  const { config } = project;
+  const services = pickServices(config.services, options.services);
+  const [projectTemplates, serviceTemplates] = await Promise.all([readTemplates(path.join(root, 'project')), readTemplates(path.join(root, 'service'))]);
+
+  const objects = fill(projectTemplates, projectContext(config));
+  for (const service of services) {
+    const image = await imageRef(project, service.name, warn);
+    objects.push(...fill(serviceTemplates, serviceContext(config, service, image, { serviceMonitor: options.serviceMonitor === true })));
+  }
+  if (config.training?.remote?.enabled) {
+    const image = await imageRef(project, TRAINING_IMAGE, warn);
+    const [job] = await readTemplates(root, 'training-job.yaml');
+    objects.push(...fill([job!], trainingContext(config, image, { version: options.trainingVersion })));
+  }
+  return sortForApply(objects);
+}
+
+/** Like the builder's selectServices, which is not imported because its module loads Docker and AWS clients. */
+function pickServices(services: readonly ServiceConfig[], names: readonly string[] | undefined): readonly ServiceConfig[] {
+  if (!names || names.length === 0) return services;
+  const known = services.map((service) => service.name);
+  for (const name of names) {
+    if (known.includes(name)) continue;
+    const suggestion = closest(name, known);
+    throw new UsageError(`--service ${name}: mlp.yaml has no such service${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`, { hint: `services: ${known.join(', ')}` });
+  }
+  return services.filter((service) => names.includes(service.name));
+}
+
+/** The .yaml files of a directory in name order (or the one named), with the names errors show. */
+async function readTemplates(dir: string, only?: string): Promise<Template[]> {
+  const names = only ? [only] : (await readdir(dir).catch(() => missing(dir))).filter((name) => name.endsWith('.yaml')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const file = path.join(dir, name);
+      const text = await readFile(file, 'utf8').catch(() => missing(file));
+      const shown = path.relative(PACKAGE_ROOT, file);
+      return { file: shown.startsWith('..') ? file : shown, text };
+    }),
+  );
+}
+
+function missing(where: string): never {
+  throw new MlpError('render', `mlp's Kubernetes templates are missing: ${where} cannot be read.`, { hint: 'reinstall mlp; templates/k8s ships in its package' });
+}
+
+function fill(templates: readonly Template[], context: object): RenderedObject[] {
+  return templates.flatMap((template) => renderTemplate(template.file, template.text, context as TemplateContext).map((value) => checkObject(template.file, value)));
+}
+
+function checkObject(file: string, value: unknown): RenderedObject {
+  const object = value as Partial<RenderedObject> | null;
+  const ok = object !== null && typeof object === 'object' && typeof object.apiVersion === 'string' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string';
+  if (!ok) throw new MlpError('render', `${file}: a document is not a Kubernetes object (it needs apiVersion, kind and metadata.name).`);
+  return object as RenderedObject;
+}
+
+/** Stable: objects of the same kind keep their order (project, then services as mlp.yaml lists them). */
+function sortForApply(objects: RenderedObject[]): RenderedObject[] {
+  const rank = (object: RenderedObject): number => {
+    const index = (KIND_ORDER as readonly string[]).indexOf(object.kind);
+    return index === -1 ? KIND_ORDER.length : index;
+  };
+  return objects.map((object, index) => ({ object, index })).sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index).map(({ object }) => object);
+}

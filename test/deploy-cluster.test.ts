@@ -1,0 +1,116 @@
+/**
+ * `mlp deploy` to a Kubernetes cluster, end to end on the bench's control plane (reached through cluster.context in
+ * the bench kubeconfig): render → server-side apply → rollout watch, a re-deploy that changes nothing, a broken
+ * image that fails with its cause and is rolled back, and `mlp rollback`. kwok runs the pods, so images are never
+ * pulled; an image reference containing mlp-test-imagepullbackoff is made to fail (test/bench/kube/kwok-stages.yaml).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBench, kubeconfigPath } from './support/bench.js';
+import { spawnMlp } from './support/spawn-mlp.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TIMEOUT_MS = 180_000;
+const SKIP = ['--skip-train', '--skip-build', '--skip-push', '--skip-test'];
+
+describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane', () => {
+  let work: string;
+  let project: string;
+  let namespace: string;
+  let kubeConfig: KubeConfig;
+  let k8s: typeof import('@kubernetes/client-node');
+
+  const env = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() });
+  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: env() });
+  /** A build record as `mlp push` writes it: what deploy runs is its pushed image@digest. */
+  const pushed = (reference: string): void => {
+    mkdirSync(path.join(project, '.mlp', 'builds'), { recursive: true });
+    const [repository, digest] = reference.split('@') as [string, string];
+    writeFileSync(
+      path.join(project, '.mlp', 'builds', 'api.json'),
+      JSON.stringify({ service: 'api', repository: 'x/api', contentHash: '0'.repeat(64), tags: ['0'.repeat(16)], imageId: 'sha256:0', platform: 'linux/amd64', builtAt: new Date().toISOString(), files: [], args: {}, pushed: { repository, tags: [], digest, reference, pushedAt: new Date().toISOString() } }),
+    );
+  };
+  const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+  const deployedImage = async (): Promise<string> =>
+    (await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).spec!.template.spec!.containers[0]!.image!;
+  const replicaSets = async () => (await kubeConfig.makeApiClient(k8s.AppsV1Api).listNamespacedReplicaSet({ namespace, labelSelector: 'mlp.dev/service=api' })).items;
+
+  beforeAll(async () => {
+    k8s = await import('@kubernetes/client-node');
+    kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath());
+    work = mkdtempSync(path.join(tmpdir(), 'mlp-cluster-'));
+    namespace = `mlp-e2e-${Date.now().toString(36)}`;
+    project = path.join(work, 'proj');
+    mkdirSync(project);
+    cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model'), path.join(project, 'model'), { recursive: true });
+    writeFileSync(
+      path.join(project, 'mlp.yaml'),
+      [
+        'apiVersion: mlp/v1',
+        'name: e2e',
+        'cluster:',
+        '  name: bench',
+        `  context: ${kubeConfig.getCurrentContext()}`,
+        `  namespace: ${namespace}`,
+        'deploy:',
+        '  target: eks',
+        '  timeoutSeconds: 90',
+        'services:',
+        '  - name: api',
+        '    model: { source: dir, path: model }',
+        '    replicas: 2',
+        '    autoscaling: { enabled: false }',
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await kubeConfig?.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('renders, applies and watches the rollout until the Deployment is available', async () => {
+    pushed(`registry.local/e2e/api@${digest(1)}`);
+    const run = await mlp('deploy', ...SKIP);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Namespace/${namespace} created`);
+    expect(run.stderr).toContain('api: rolled out (2/2 available)');
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(1)}`);
+  }, TIMEOUT_MS);
+
+  it('a re-deploy with nothing changed changes nothing and makes no new ReplicaSet', async () => {
+    const run = await mlp('deploy', ...SKIP);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Deployment/api in ${namespace} unchanged`);
+    expect(await replicaSets()).toHaveLength(1);
+  }, TIMEOUT_MS);
+
+  it('a new image rolls out; a broken one fails with ImagePullBackOff (exit 33) and is rolled back', async () => {
+    pushed(`registry.local/e2e/api@${digest(2)}`);
+    expect((await mlp('deploy', ...SKIP)).code).toBe(0);
+    expect(await replicaSets()).toHaveLength(2);
+
+    pushed(`registry.local/mlp-test-imagepullbackoff/api@${digest(3)}`);
+    const run = await mlp('deploy', ...SKIP);
+    expect(run.code).toBe(33);
+    expect(run.stderr).toContain('ImagePullBackOff for image registry.local/mlp-test-imagepullbackoff/api');
+    expect(run.stderr).toContain('rolled back to revision 2');
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(2)}`);
+  }, TIMEOUT_MS);
+
+  it('--no-rollback keeps the failed rollout for inspection; mlp rollback then restores the previous revision', async () => {
+    const run = await mlp('deploy', ...SKIP, '--no-rollback');
+    expect(run.code).toBe(33);
+    expect(await deployedImage()).toContain('mlp-test-imagepullbackoff');
+    const rolledBack = await mlp('rollback', 'api', '--json');
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    expect(JSON.parse(rolledBack.stdout).rolledBack[0]).toMatchObject({ service: 'api' });
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(2)}`);
+  }, TIMEOUT_MS);
+});
