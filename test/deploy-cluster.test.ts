@@ -91,6 +91,24 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
     expect(await replicaSets()).toHaveLength(1);
   }, TIMEOUT_MS);
 
+  it('mlp diff shows what a deploy would change, and --dry-run=server changes nothing', async () => {
+    const same = await mlp('diff');
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout.trim()).toBe('no changes');
+    pushed(`registry.local/e2e/api@${digest(2)}`);
+    const changed = await mlp('diff', '--json');
+    expect(changed.code, changed.stderr).toBe(0);
+    const updates = JSON.parse(changed.stdout).changes.filter((c: { change: string }) => c.change !== 'none');
+    expect(updates.map((c: { kind: string }) => c.kind)).toEqual(['Deployment']);
+    expect(updates[0].patch).toMatch(new RegExp(`^- +image: registry.local/e2e/api@${digest(1)}$`, 'm'));
+    expect(updates[0].patch).toMatch(new RegExp(`^\\+ +image: registry.local/e2e/api@${digest(2)}$`, 'm'));
+    const dry = await mlp('deploy', '--dry-run=server');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Deployment/api: would be configured');
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(1)}`);
+    expect(await replicaSets()).toHaveLength(1);
+  }, TIMEOUT_MS);
+
   it('a new image rolls out; a broken one fails with ImagePullBackOff (exit 33) and is rolled back', async () => {
     pushed(`registry.local/e2e/api@${digest(2)}`);
     expect((await mlp('deploy', ...SKIP)).code).toBe(0);

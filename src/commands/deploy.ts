@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { defineCommand } from '../lib/command.js';
+import { UsageError } from '../lib/errors.js';
 import { STAGE_NAMES, type StageSkips } from '../lib/pipeline/plan.js';
 
 export default defineCommand({
@@ -17,7 +18,7 @@ export default defineCommand({
     command.option('--namespace <name>', 'Kubernetes namespace (default: cluster.namespace)');
     for (const stage of STAGE_NAMES) command.option(`--skip-${stage}`, `skip the ${stage} stage`);
     command
-      .option('--dry-run', 'print what would run, change nothing')
+      .option('--dry-run [where]', 'change nothing: print the plan; --dry-run=server also sends the manifests to the cluster as a server-side dry run')
       .option('--no-rollback', 'keep a failed rollout in place for inspection');
   },
   async run(context, options) {
@@ -36,7 +37,19 @@ export default defineCommand({
     );
     const plan = planPipeline(project.config, skips);
 
-    if (options.dryRun === true) {
+    if (options.dryRun === 'server') {
+      if (plan.target !== 'eks') throw new UsageError('--dry-run=server sends manifests to a cluster; it needs the eks target (--target eks).');
+      const { deployToCluster } = await import('../lib/deploy/eks-deployer.js');
+      const result = await deployToCluster(context, { dryRun: true });
+      context.output.result({ dryRun: 'server', project: project.config.name, profile: project.profile, plan, applied: result.applied }, () =>
+        result.applied.map((object) => `${object.kind}/${object.name}: would be ${object.action}`).join('\n'),
+      );
+      return;
+    }
+    if (options.dryRun !== undefined && options.dryRun !== true && options.dryRun !== 'client') {
+      throw new UsageError(`--dry-run=${String(options.dryRun)}: use --dry-run (the plan) or --dry-run=server.`);
+    }
+    if (options.dryRun !== undefined) {
       const missing = missingStages(plan);
       context.output.result({ dryRun: true, project: project.config.name, profile: project.profile, plan, notBuilt: missing }, () =>
         formatPlan(project, plan, missing, context.output.color),

@@ -3,6 +3,7 @@ import type { CommandDefinition } from '../lib/command.js';
 import build from './build.js';
 import debug from './debug.js';
 import deploy from './deploy.js';
+import diff from './diff.js';
 import init from './init.js';
 import logs from './logs.js';
 import push from './push.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   build,
   push,
   render,
+  diff,
   deploy,
   test,
   rollback,

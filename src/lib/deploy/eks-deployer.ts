@@ -115,3 +115,14 @@ export async function rollbackServices(context: CommandContext, services: readon
   }
   return results;
 }
+
+/** `mlp diff`: what `mlp deploy` would change on the cluster (a server-side dry run per object). */
+export async function diffCluster(context: CommandContext, services?: readonly string[]) {
+  const project = await context.loadConfig();
+  const { kubeConfig, source } = await clusterAccess(project.config, context.io.env, context.signal);
+  context.output.info(`cluster: ${source}`);
+  const { renderManifests } = await import('../render/renderer.js');
+  const { diffObjects } = await import('../kube/diff.js');
+  const objects = await renderManifests(project, { services, serviceMonitor: await hasServiceMonitorCrd(kubeConfig), warn: (line: string) => context.output.warn(line) });
+  return diffObjects(kubeConfig, objects as KubernetesObject[]);
+}

@@ -5,6 +5,7 @@
  */
 import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { MlpError } from '../errors.js';
+import { comparable } from './comparable.js';
 
 export const FIELD_MANAGER = 'mlp';
 export const PROJECT_LABEL = 'mlp.dev/project';
@@ -36,6 +37,13 @@ export interface ApplyOptions {
   dryRun: boolean;
   prune: boolean;
   log?: (line: string) => void;
+}
+
+/** The value with every object's keys in order, so JSON texts of equal objects are equal. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, sortedKeys(inner)]));
 }
 
 const describe = (object: KubernetesObject): string =>
@@ -94,7 +102,11 @@ export async function applyObjects(kubeConfig: KubeConfig, objects: readonly Kub
     const after = await client.patch(object, undefined, dryRun, FIELD_MANAGER, true, PatchStrategy.ServerSideApply).catch((error: unknown) => {
       throw applyError(object, error);
     });
-    const action: AppliedObject['action'] = !before ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
+    // A dry run persists nothing, so the resourceVersion never moves: compare what the server would store instead.
+    const same = options.dryRun
+      ? JSON.stringify(sortedKeys(comparable(before))) === JSON.stringify(sortedKeys(comparable(after)))
+      : before?.metadata?.resourceVersion === after.metadata?.resourceVersion;
+    const action: AppliedObject['action'] = !before ? 'created' : same ? 'unchanged' : 'configured';
     results.push({ kind: object.kind!, name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), action });
     options.log?.(`${describe(object)} ${action}${options.dryRun ? ' (server dry run)' : ''}`);
   }
