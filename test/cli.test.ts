@@ -3,7 +3,7 @@ import { COMMANDS } from '../src/commands/index.js';
 import { EXIT_CODES } from '../src/lib/errors.js';
 import { runMlp } from './support/run-mlp.js';
 
-const ALL_COMMANDS = ['init', 'train', 'build', 'push', 'render', 'deploy', 'test', 'rollback', 'status', 'logs', 'scale', 'debug', 'serve'];
+const ALL_COMMANDS = ['init', 'train', 'build', 'push', 'render', 'diff', 'deploy', 'test', 'rollback', 'status', 'logs', 'scale', 'debug', 'serve'];
 const GLOBAL_FLAGS = ['--dir', '--profile', '--json', '--verbose', '--no-color', '--yes'];
 
 describe('mlp --help', () => {
@@ -68,7 +68,7 @@ describe('usage errors', () => {
 });
 
 describe('commands not built yet', () => {
-  for (const argv of [['status'], ['logs'], ['test'], ['scale', 'up'], ['debug', 'pods']]) {
+  for (const argv of [['status'], ['logs'], ['scale', 'up'], ['debug', 'pods']]) {
     it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
       const run = await runMlp(argv);
       expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
@@ -78,11 +78,11 @@ describe('commands not built yet', () => {
   }
 
   it('with --json prints one error document on stdout and the message on stderr', async () => {
-    const run = await runMlp(['test', '--json']);
+    const run = await runMlp(['status', '--json']);
     expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
     const document = JSON.parse(run.stdout) as { ok: boolean; error: { kind: string; exitCode: number; hint: string } };
     expect(document).toMatchObject({ ok: false, error: { kind: 'notImplemented', exitCode: 4 } });
-    expect(document.error.hint).toContain('issue #5');
+    expect(document.error.hint).toContain('a later issue');
     expect(run.stderr).toContain('not built yet');
   });
 });

@@ -75,6 +75,15 @@ describeWithBench(['docker', 'baseImage', 'buildx'], 'mlp deploy --target local 
     expect(containerId(`mlp-${name}-api`)).toBe(before);
   }, TIMEOUT_MS);
 
+  it('mlp test smoke-tests the running service and changes nothing', async () => {
+    const before = containerId(`mlp-${name}-api`);
+    const run = await runMlp(['test', '--json'], project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).passed[0]).toMatchObject({ service: 'api' });
+    expect(JSON.parse(run.stdout).passed[0].line).toContain('POST /predict → 200');
+    expect(containerId(`mlp-${name}-api`)).toBe(before);
+  }, TIMEOUT_MS);
+
   it('rolls back to the previous container when the new one never becomes ready (exit 32)', async () => {
     const before = containerId(`mlp-${name}-api`);
     // A model file onnxruntime cannot load: the server exits during start-up.

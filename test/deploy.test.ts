@@ -43,10 +43,17 @@ describe('mlp deploy --dry-run', () => {
 
 describe('mlp deploy', () => {
   it('refuses before running anything when a stage it needs is not built, naming the stages', async () => {
-    const run = await runMlp(['deploy', '-C', example, '--target', 'eks']);
-    expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
-    expect(run.stderr).toMatch(/The stage test \(issue #5\)/);
-    expect(run.stdout).toBe('');
+    const { missingStages, runPipeline, stageImplementations } = await import('../src/lib/pipeline/runner.js');
+    const { planPipeline } = await import('../src/lib/pipeline/plan.js');
+    const plan = planPipeline({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, services: [] }, {});
+    let ran = false;
+    const stages = { ...stageImplementations('eks'), train: async () => void (ran = true), test: { plannedIn: 'issue #99' } };
+    expect(missingStages(plan, stages)).toEqual([{ name: 'test', plannedIn: 'issue #99' }]);
+    await expect(runPipeline({} as never, plan, stages)).rejects.toThrow(/The stage test \(issue #99\)/);
+    expect(ran).toBe(false);
+    // Every stage is built on both targets.
+    expect(missingStages(plan)).toEqual([]);
+    expect(missingStages(planPipeline({ deploy: { target: 'local', timeoutSeconds: 300, rollback: true }, services: [] }, {}))).toEqual([]);
   });
 
   it('in CI, reports each stage as a plain line on stderr, without terminal animation', async () => {

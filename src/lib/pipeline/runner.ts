@@ -24,7 +24,9 @@ export function stageImplementations(target: PipelinePlan['target']): StageImple
     deploy: local
       ? (context) => import('../local/local-deployer.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context)))
       : (context) => import('../deploy/eks-deployer.js').then(({ deployEksStage }) => deployEksStage(context)),
-    test: local ? (context) => import('../local/local-deployer.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context)) : { plannedIn: 'issue #5' },
+    test: local
+      ? (context) => import('../local/local-deployer.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context))
+      : (context) => import('../deploy/cluster-smoke.js').then(({ smokeTestClusterStage }) => smokeTestClusterStage(context)),
   };
 }
 
