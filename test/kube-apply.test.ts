@@ -120,6 +120,23 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     await watch();
   }, TIMEOUT_MS);
 
+  it('pods no node can take fail with FailedScheduling (exit 35) and the scheduler\'s reason', async () => {
+    const huge = deployment('registry.local/api:v4', 1);
+    huge.spec!.template.spec!.containers[0]!.resources = { requests: { cpu: '500', memory: '64Mi' }, limits: { cpu: '500', memory: '128Mi' } };
+    await apply([huge]);
+    const error = await failure(watchRollout(kubeConfig, { namespace, name: 'api', deadline: Date.now() + 8_000 }, never, () => undefined));
+    expect(error.exitCode).toBe(35);
+    expect(error.message).toContain('cannot be scheduled (FailedScheduling)');
+    expect(error.details.join('\n')).toMatch(/Insufficient cpu/);
+    // And back by revision number, as mlp rollback --to-revision does (each rollback renumbers: find v2's now).
+    const v2 = (await replicaSets()).find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'registry.local/api:v2')!;
+    const revision = Number(v2.metadata!.annotations!['deployment.kubernetes.io/revision']);
+    const restored = await rollBack(kubeConfig, namespace, 'api', revision);
+    expect(restored).toEqual({ revision, replicaSet: v2.metadata!.name });
+    await watch();
+    expect(await currentImage()).toBe('registry.local/api:v2');
+  }, TIMEOUT_MS);
+
   it('a quota the new pods exceed fails with exit 36', async () => {
     const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'tight', namespace }, spec: { hard: { pods: '2' } } } as KubernetesObject;
     await kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespacedResourceQuota({ namespace, body: quota as never });

@@ -58,7 +58,8 @@ async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Pr
 }
 
 /** Why the new revision is not coming up, or undefined while it may still. */
-export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1ReplicaSet | undefined, startedAt: number): Promise<RolloutFailure | undefined> {
+/** `patience`: how long pods may wait for a node before that is the verdict (0 at the deadline: say the cause now). */
+export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1ReplicaSet | undefined, waitedMs: number, patience = UNSCHEDULABLE_GRACE_MS): Promise<RolloutFailure | undefined> {
   const name = deployment.metadata!.name!;
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (newest) {
@@ -69,7 +70,7 @@ export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1R
     const hash = newest.metadata?.labels?.['pod-template-hash'];
     const pods = hash ? (await c.core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: `pod-template-hash=${hash}` })).items : [];
     for (const pod of pods) {
-      const cause = await podCause(c, pod, startedAt);
+      const cause = await podCause(c, pod, waitedMs >= patience);
       if (cause) return { ...cause, message: `${name}: ${cause.message}` };
     }
   }
@@ -79,7 +80,7 @@ export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1R
   return undefined;
 }
 
-async function podCause(c: Clients, pod: V1Pod, startedAt: number): Promise<RolloutFailure | undefined> {
+async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
   const podName = pod.metadata!.name!;
   for (const container of pod.status?.containerStatuses ?? []) {
     const waiting = container.state?.waiting;
@@ -105,7 +106,7 @@ async function podCause(c: Clients, pod: V1Pod, startedAt: number): Promise<Roll
     }
   }
   const unschedulable = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
-  if (unschedulable && Date.now() - startedAt > UNSCHEDULABLE_GRACE_MS) {
+  if (unschedulable && unschedulableIsFinal) {
     return { kind: 'rolloutUnschedulable', message: `pod ${podName} cannot be scheduled (FailedScheduling).`, details: [unschedulable.message ?? ''] };
   }
   return undefined;
@@ -138,12 +139,14 @@ export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget
       return;
     }
     const [newest] = await ownedReplicaSets(c, deployment);
-    const failure = await diagnose(c, deployment, newest, startedAt);
+    const pastDeadline = Date.now() > target.deadline;
+    // At the deadline the most specific cause wins over "did not become available" (a pod still waiting for a node).
+    const failure = await diagnose(c, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS);
     if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details.filter(Boolean) });
     const progress = `${target.name}: ${deployment.status?.updatedReplicas ?? 0} updated, ${deployment.status?.availableReplicas ?? 0} available of ${deployment.spec?.replicas ?? 1}`;
     if (progress !== last) log(progress);
     last = progress;
-    if (Date.now() > target.deadline) {
+    if (pastDeadline) {
       throw new MlpError('rollout', `${target.name} did not become available before deploy.timeoutSeconds.`, { details: [progress] });
     }
     await sleep(POLL_MS, undefined, { signal });
