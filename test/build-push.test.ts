@@ -270,6 +270,31 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     }
   }, BUILD_TIMEOUT_MS);
 
+  it('builds a SageMaker proxy image with only metadata.json as its model, and asks for that file when it is missing', async () => {
+    const dir = makeProject(`s${Date.now().toString(36)}`);
+    const yaml = readFileSync(path.join(dir, 'mlp.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'mlp.yaml'), yaml.replace('model: { source: dir, path: model }', 'model: { source: sagemaker, endpoint: fraud-prod }'));
+    const missing = await runMlp(['build'], { cwd: dir, env: baseEnv() });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('set services[].model.metadata to that file');
+
+    writeFileSync(path.join(dir, 'mlp.yaml'), yaml.replace('model: { source: dir, path: model }', 'model: { source: sagemaker, endpoint: fraud-prod, metadata: model/metadata.json }'));
+    const run = await runMlp(['build', '--json'], { cwd: dir, env: baseEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    const image = JSON.parse(run.stdout).images[0].image as string;
+    expect(docker('run', '--rm', '--entrypoint', 'ls', image, '/opt/mlp/model')).toBe('metadata.json');
+    // It starts in SageMaker mode (the endpoint itself is not reachable from here): liveness answers.
+    const id = docker('run', '-d', '-p', '127.0.0.1::8080', '-e', 'SAGEMAKER_ENDPOINT=fraud-prod', '-e', 'AWS_REGION=us-east-1', image);
+    containers.push(id);
+    const port = docker('port', id, '8080/tcp').split(':').pop();
+    let health = 0;
+    for (let i = 0; i < 80 && health !== 200; i += 1) {
+      health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+      if (health !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(health).toBe(200);
+  }, BUILD_TIMEOUT_MS);
+
   it('without an engine, exits 6 and says how to start one', async () => {
     const run = await runMlp(['build'], { cwd: project, env: baseEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }) });
     expect(run.code).toBe(6);

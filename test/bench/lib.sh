@@ -28,11 +28,11 @@ pid_alive() {
 
 # wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.5 s until it succeeds or time runs out.
 wait_for() {
-  local deadline=$((SECONDS + $1)) what=$2
+  local seconds=$1 what=$2 deadline=$((SECONDS + $1))
   shift 2
   until "$@" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
-      log "gave up after $1 s waiting for $what"
+      log "gave up after $seconds s waiting for $what"
       return 1
     fi
     sleep 0.5

@@ -154,6 +154,11 @@ export const modelSchema = z.discriminatedUnion('source', [
     source: z.literal('sagemaker'),
     endpoint: z.string().regex(SAGEMAKER_ENDPOINT, { error: 'must be a SageMaker endpoint name: letters, digits and "-", at most 63 characters' }),
     contentType: z.enum(['application/json', 'text/csv']).default('application/json'),
+    metadata: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The model's metadata.json (feature_names, classes), relative to mlp.yaml: the serving app checks requests against it. Needed to build the service's image."),
   }),
 ]);
 

@@ -60,7 +60,17 @@ export async function servingImageInputs(project: ProjectConfig, service: Servic
 
 async function modelFiles(project: ProjectConfig, service: ServiceConfig): Promise<{ files: ContextFile[]; version?: string }> {
   const source = service.model;
-  if (source.source === 'sagemaker') return { files: [] };
+  if (source.source === 'sagemaker') {
+    // A SageMaker proxy serves no model.onnx, but the serving app still validates requests with metadata.json.
+    if (source.metadata === undefined) {
+      throw new MlpError('config', `Service ${service.name} proxies SageMaker endpoint ${source.endpoint}, and its image needs the model's metadata.json (feature_names, classes).`, {
+        hint: `set services[].model.metadata to that file, e.g. metadata: models/${service.name}/metadata.json`,
+      });
+    }
+    const file = path.resolve(project.dir, source.metadata);
+    await requireFile(file, `services[].model.metadata of ${service.name}`);
+    return { files: [{ path: 'model/metadata.json', source: file }] };
+  }
   let dir: string;
   let version: string | undefined;
   if (source.source === 'dir') {
