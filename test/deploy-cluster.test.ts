@@ -18,6 +18,32 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 180_000;
 const SKIP = ['--skip-train', '--skip-build', '--skip-push', '--skip-test'];
 
+/** What mlp runs with: the bench kubeconfig, plain output. */
+function clusterEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() };
+}
+
+/** mlp.yaml of a project with one service, api, deployed to the bench cluster through its kubeconfig context. */
+function clusterProject(name: string, kubeConfig: KubeConfig, namespace: string, serviceLines: string[] = []): string {
+  return [
+    'apiVersion: mlp/v1',
+    `name: ${name}`,
+    'cluster:',
+    '  name: bench',
+    `  context: ${kubeConfig.getCurrentContext()}`,
+    `  namespace: ${namespace}`,
+    'deploy:',
+    '  target: eks',
+    '  timeoutSeconds: 90',
+    'services:',
+    '  - name: api',
+    '    model: { source: dir, path: model }',
+    '    replicas: 2',
+    '    autoscaling: { enabled: false }',
+    ...serviceLines,
+  ].join('\n');
+}
+
 describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane', () => {
   let work: string;
   let project: string;
@@ -25,8 +51,7 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
   let kubeConfig: KubeConfig;
   let k8s: typeof import('@kubernetes/client-node');
 
-  const env = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() });
-  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: env() });
+  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: clusterEnv() });
   /** A build record as `mlp push` writes it: what deploy runs is its pushed image@digest. */
   const pushed = (reference: string): void => {
     mkdirSync(path.join(project, '.mlp', 'builds'), { recursive: true });
@@ -52,22 +77,7 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
     cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model'), path.join(project, 'model'), { recursive: true });
     writeFileSync(
       path.join(project, 'mlp.yaml'),
-      [
-        'apiVersion: mlp/v1',
-        'name: e2e',
-        'cluster:',
-        '  name: bench',
-        `  context: ${kubeConfig.getCurrentContext()}`,
-        `  namespace: ${namespace}`,
-        'deploy:',
-        '  target: eks',
-        '  timeoutSeconds: 90',
-        'services:',
-        '  - name: api',
-        '    model: { source: dir, path: model }',
-        '    replicas: 2',
-        '    autoscaling: { enabled: false }',
-      ].join('\n'),
+      clusterProject('e2e', kubeConfig, namespace),
     );
   });
 
@@ -147,24 +157,9 @@ describeWithBench(['kube'], 'mlp deploy --target eks smoke-tests through a port-
   let server: ChildProcess | undefined;
   let kubeConfig: KubeConfig;
   let k8s: typeof import('@kubernetes/client-node');
-  const env = (): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() });
-  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: env() });
+  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: clusterEnv() });
   const config = (expectStatus: number, logLevel: string): string =>
-    [
-      'apiVersion: mlp/v1',
-      'name: smoke',
-      'cluster:',
-      '  name: bench',
-      `  context: ${kubeConfig.getCurrentContext()}`,
-      `  namespace: ${namespace}`,
-      'deploy:',
-      '  target: eks',
-      '  timeoutSeconds: 90',
-      'services:',
-      '  - name: api',
-      '    model: { source: dir, path: model }',
-      '    replicas: 2',
-      '    autoscaling: { enabled: false }',
+    clusterProject('smoke', kubeConfig, namespace, [
       // The env is in the pod template (its hash is an annotation): another value is a new revision.
       `    env: { LOG_LEVEL: ${logLevel} }`,
       '    smoke:',
@@ -173,7 +168,7 @@ describeWithBench(['kube'], 'mlp deploy --target eks smoke-tests through a port-
       '        path: /predict',
       `        body: { features: [${Array.from({ length: 20 }, () => '0.5').join(', ')}], request_id: smoke }`,
       `        expectStatus: ${expectStatus}`,
-    ].join('\n');
+    ]);
 
   beforeAll(async () => {
     k8s = await import('@kubernetes/client-node');

@@ -4,6 +4,7 @@
  * user's credential helpers and registry configuration, exactly as `docker` on their terminal does.
  * MLP_DOCKER names another docker CLI binary (default `docker` on PATH).
  */
+import type { CommandContext } from './context.js';
 import { MlpError } from './errors.js';
 import { runProgram, type OutputStream } from './exec.js';
 import { BuildLog } from './image/build-log.js';
@@ -19,6 +20,11 @@ export interface DockerCli {
 
 export function dockerCli(options: Omit<DockerCli, 'file'> & { file?: string }): DockerCli {
   return { ...options, file: options.file ?? options.env.MLP_DOCKER ?? 'docker' };
+}
+
+/** The docker CLI as a command uses it: the CLI's environment, aborted by Ctrl-C, each command shown with --verbose. */
+export function dockerCliFor(context: Pick<CommandContext, 'io' | 'signal' | 'output'>, cwd: string): DockerCli {
+  return dockerCli({ cwd, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
 }
 
 export interface EngineInfo {

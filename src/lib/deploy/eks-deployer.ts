@@ -8,8 +8,10 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { applyObjects, type AppliedObject } from '../kube/apply.js';
-import { clusterAccess } from '../kube/cluster-access.js';
-import { rollBack, watchRollout } from '../kube/rollout.js';
+import { clusterAccess, type ClusterAccess } from '../kube/cluster-access.js';
+import { rollBackAndWait, watchRollout } from '../kube/rollout.js';
+import { namespaceOf } from '../render/render-context.js';
+import type { ProjectConfig } from '../config/load.js';
 
 export interface EksDeployOptions {
   dryRun?: boolean;
@@ -37,12 +39,9 @@ async function hasServiceMonitorCrd(kubeConfig: KubeConfig): Promise<boolean> {
 export async function deployToCluster(context: CommandContext, options: EksDeployOptions = {}): Promise<EksDeployResult> {
   const project = await context.loadConfig();
   const { config } = project;
-  const access = await clusterAccess(config, context.io.env, context.signal);
+  const { access, objects } = await renderForCluster(context, project);
   const { kubeConfig } = access;
-  context.output.info(`cluster: ${access.source}`);
-  const { renderManifests } = await import('../render/renderer.js');
-  const objects = (await renderManifests(project, { serviceMonitor: await hasServiceMonitorCrd(kubeConfig), warn: (line: string) => context.output.warn(line) })) as KubernetesObject[];
-  const namespace = config.cluster?.namespace ?? 'ml-platform';
+  const namespace = namespaceOf(config);
   const applied = await applyObjects(kubeConfig, objects, {
     project: config.name,
     namespace,
@@ -63,12 +62,16 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
       rolledOut.push(name);
     } catch (error) {
       if (!(error instanceof MlpError) || !rollback) throw error;
-      const restored = await rollBack(kubeConfig, namespace, name);
+      const restored = await rollBackAndWait(
+        kubeConfig,
+        { namespace, name, timeoutSeconds: config.deploy.timeoutSeconds },
+        context.signal,
+        (back) => context.output.warn(`${name}: rolling back to revision ${back.revision} (ReplicaSet ${back.replicaSet})`),
+        (line) => context.output.info(line),
+      );
       if (!restored) {
         throw new MlpError(error.kind, error.message, { details: [...error.details, 'nothing to roll back to: this was the first revision'] });
       }
-      context.output.warn(`${name}: rolling back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`);
-      await watchRollout(kubeConfig, { namespace, name, deadline: Date.now() + config.deploy.timeoutSeconds * 1000 }, context.signal, (line) => context.output.info(line));
       throw new MlpError(error.kind, error.message, {
         details: [...error.details, `rolled back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet}), which is available again`],
         hint: 'fix the cause and deploy again; --no-rollback keeps a failed rollout in place for inspection',
@@ -83,7 +86,7 @@ export async function renderStage(context: CommandContext): Promise<void> {
   const project = await context.loadConfig();
   const { renderManifests } = await import('../render/renderer.js');
   const objects = await renderManifests(project, { warn: (line: string) => context.output.warn(line) });
-  context.output.info(`rendered ${objects.length} objects for namespace ${project.config.cluster?.namespace ?? 'ml-platform'}`);
+  context.output.info(`rendered ${objects.length} objects for namespace ${namespaceOf(project.config)}`);
 }
 
 /** The deploy pipeline's deploy stage on the eks target. */
@@ -96,21 +99,23 @@ export async function rollbackServices(context: CommandContext, services: readon
   const project = await context.loadConfig();
   const { config } = project;
   const { kubeConfig } = await clusterAccess(config, context.io.env, context.signal);
-  const namespace = config.cluster?.namespace ?? 'ml-platform';
+  const namespace = namespaceOf(config);
   const names = services.length > 0 ? services : config.services.map((service) => service.name);
   const results = [];
   for (const name of names) {
     if (!config.services.some((service) => service.name === name)) throw new MlpError('usage', `mlp.yaml has no service ${name}.`);
-    const restored = await rollBack(kubeConfig, namespace, name, toRevision).catch((error: unknown) => {
-      if ((error as { code?: number }).code === 404) throw new MlpError('rollout', `${name} is not deployed in namespace ${namespace}: there is nothing to roll back.`);
-      throw error;
-    });
+    const log = (line: string): void => context.output.info(line);
+    const restored = await rollBackAndWait(kubeConfig, { namespace, name, timeoutSeconds: config.deploy.timeoutSeconds, toRevision }, context.signal, () => undefined, log).catch(
+      (error: unknown) => {
+        if ((error as { code?: number }).code === 404) throw new MlpError('rollout', `${name} is not deployed in namespace ${namespace}: there is nothing to roll back.`);
+        throw error;
+      },
+    );
     if (!restored) {
       throw new MlpError('rollout', `${name} has no ${toRevision === undefined ? 'previous revision' : `revision ${toRevision}`} to roll back to.`, {
         hint: 'kubectl rollout history deployment/<service> lists the revisions',
       });
     }
-    await watchRollout(kubeConfig, { namespace, name, deadline: Date.now() + config.deploy.timeoutSeconds * 1000 }, context.signal, (line) => context.output.info(line));
     results.push({ service: name, ...restored });
   }
   return results;
@@ -119,10 +124,20 @@ export async function rollbackServices(context: CommandContext, services: readon
 /** `mlp diff`: what `mlp deploy` would change on the cluster (a server-side dry run per object). */
 export async function diffCluster(context: CommandContext, services?: readonly string[]) {
   const project = await context.loadConfig();
-  const { kubeConfig, source } = await clusterAccess(project.config, context.io.env, context.signal);
-  context.output.info(`cluster: ${source}`);
-  const { renderManifests } = await import('../render/renderer.js');
+  const { access, objects } = await renderForCluster(context, project, services);
   const { diffObjects } = await import('../kube/diff.js');
-  const objects = await renderManifests(project, { services, serviceMonitor: await hasServiceMonitorCrd(kubeConfig), warn: (line: string) => context.output.warn(line) });
-  return diffObjects(kubeConfig, objects as KubernetesObject[]);
+  return diffObjects(access.kubeConfig, objects);
+}
+
+/** Reaches the cluster and renders for it (a ServiceMonitor only where the CRD exists): what deploy and diff apply. */
+async function renderForCluster(context: CommandContext, project: ProjectConfig, services?: readonly string[]): Promise<{ access: ClusterAccess; objects: KubernetesObject[] }> {
+  const access = await clusterAccess(project.config, context.io.env, context.signal);
+  context.output.info(`cluster: ${access.source}`);
+  const { renderManifests } = await import('../render/renderer.js');
+  const objects = await renderManifests(project, {
+    services,
+    serviceMonitor: await hasServiceMonitorCrd(access.kubeConfig),
+    warn: (line: string) => context.output.warn(line),
+  });
+  return { access, objects: objects as KubernetesObject[] };
 }

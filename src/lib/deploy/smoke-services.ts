@@ -1,8 +1,11 @@
 /** `mlp test`: the smoke requests of deployed services, on either target, without rolling anything back. */
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
-import { MlpError, UsageError } from '../errors.js';
+import type { ServiceConfig } from '../config/schema.js';
+import { UsageError } from '../errors.js';
 import { serviceUrl } from '../local/local-deployer.js';
 import { runSmokeTests } from '../local/smoke.js';
+import { namespaceOf } from '../render/render-context.js';
 
 export async function smokeTestServices(context: CommandContext, options: { service?: string | undefined; url?: string | undefined }): Promise<Array<{ service: string; line: string }>> {
   const project = await context.loadConfig();
@@ -12,25 +15,33 @@ export async function smokeTestServices(context: CommandContext, options: { serv
   if (options.url !== undefined && !/^https?:\/\/[^/]+/.test(options.url)) throw new UsageError(`--url ${options.url}: give a base URL such as http://127.0.0.1:8080.`);
   if (options.url !== undefined && services.length > 1) throw new UsageError('--url tests one service: name it (mlp test <service> --url …).');
   const passed: Array<{ service: string; line: string }> = [];
+  // The cluster is reached once for all services (an EKS token means DescribeCluster and an STS signature).
+  let cluster: Promise<ClusterTarget> | undefined;
   for (const service of services) {
     const run = (baseUrl: string) => runSmokeTests(baseUrl.replace(/\/+$/, ''), service.smoke, context.signal);
     let lines: string[];
     if (options.url !== undefined) lines = await run(options.url);
     else if (config.deploy.target === 'local') lines = await run(serviceUrl(service));
-    else lines = await clusterSmoke(context, service.name, service.port, run);
+    else lines = await clusterSmoke(await (cluster ??= openCluster(context)), service, context.signal);
     passed.push(...lines.map((line) => ({ service: service.name, line })));
   }
   return passed;
 }
 
-async function clusterSmoke(context: CommandContext, name: string, port: number, run: (baseUrl: string) => Promise<string[]>): Promise<string[]> {
+interface ClusterTarget {
+  kubeConfig: KubeConfig;
+  namespace: string;
+}
+
+async function openCluster(context: CommandContext): Promise<ClusterTarget> {
   const project = await context.loadConfig();
-  const [{ clusterAccess }, { withPortForward }, { readyPod }] = await Promise.all([import('../kube/cluster-access.js'), import('../kube/port-forward.js'), import('./cluster-smoke.js')]);
+  const { clusterAccess } = await import('../kube/cluster-access.js');
   const { kubeConfig } = await clusterAccess(project.config, context.io.env, context.signal);
-  const namespace = project.config.cluster?.namespace ?? 'ml-platform';
-  const { pod } = await readyPod(kubeConfig, namespace, name).catch((error: unknown) => {
-    if ((error as { code?: number }).code === 404) throw new MlpError('smokeTest', `${name} is not deployed in namespace ${namespace}.`, { hint: 'run mlp deploy first' });
-    throw error;
-  });
-  return withPortForward(kubeConfig, namespace, pod.metadata!.name!, port, run);
+  return { kubeConfig, namespace: namespaceOf(project.config) };
+}
+
+async function clusterSmoke({ kubeConfig, namespace }: ClusterTarget, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
+  const { readyPod, smokeTestPod } = await import('./cluster-smoke.js');
+  const { pod } = await readyPod(kubeConfig, namespace, service.name);
+  return smokeTestPod(kubeConfig, namespace, pod, service, signal);
 }

@@ -8,7 +8,7 @@ import { access } from 'node:fs/promises';
 import type { CommandContext } from '../context.js';
 import type { ProjectConfig } from '../config/load.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { buildImage, dockerCli, engineInfo, hasBuildx, localImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
+import { buildImage, dockerCliFor, engineInfo, hasBuildx, localImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
 import { MlpError, UsageError } from '../errors.js';
 import { gitRevision, type GitRevision } from '../git.js';
 import { didYouMean } from '../config/suggest.js';
@@ -77,7 +77,7 @@ export function selectServices(services: readonly ServiceConfig[], names: readon
 
 async function openSession(context: CommandContext, options: BuildOptions): Promise<BuildSession> {
   // The engine and git are asked while mlp.yaml loads: on a no-op build these waits are most of the time.
-  const cli = dockerCli({ cwd: context.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
+  const cli = dockerCliFor(context, context.dir);
   const asked = Promise.all([engineInfo(cli), gitRevision(context.dir, context.io.env, context.signal)]);
   asked.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled" while the config loads
   const project = await context.loadConfig();

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { callerIdentity } from '../aws.js';
 import type { CommandContext } from '../context.js';
 import type { ProjectConfig } from '../config/load.js';
-import { dockerCli, localImage, login, pushImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
+import { dockerCliFor, localImage, login, pushImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
 import { MlpError } from '../errors.js';
 import { readBuildRecord, writeBuildRecord, type BuildRecord } from './build-record.js';
 import { selectServices } from './builder.js';
@@ -100,7 +100,7 @@ export async function pushProject(context: CommandContext, options: PushOptions 
   const { config } = project;
   const names = [...selectServices(config.services, options.services).map((service) => service.name)];
   if (config.training?.remote?.enabled === true && !options.services?.length) names.push(TRAINING_IMAGE);
-  const cli = dockerCli({ cwd: project.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
+  const cli = dockerCliFor(context, project.dir);
   const env = context.io.env;
   const masked = new Set<string>();
   const maskSecret = (secret: string): void => {

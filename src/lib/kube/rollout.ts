@@ -154,6 +154,24 @@ export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget
 }
 
 /**
+ * Rolls back (see rollBack), says so through `announce`, then waits until the restored revision is available again.
+ * Resolves with the revision restored, or undefined when there is none to go back to.
+ */
+export async function rollBackAndWait(
+  kubeConfig: KubeConfig,
+  target: { namespace: string; name: string; timeoutSeconds: number; toRevision?: number | undefined },
+  signal: AbortSignal,
+  announce: (restored: { revision: number; replicaSet: string }) => void,
+  log: (line: string) => void,
+): Promise<{ revision: number; replicaSet: string } | undefined> {
+  const restored = await rollBack(kubeConfig, target.namespace, target.name, target.toRevision);
+  if (!restored) return undefined;
+  announce(restored);
+  await watchRollout(kubeConfig, { namespace: target.namespace, name: target.name, deadline: Date.now() + target.timeoutSeconds * 1000 }, signal, log);
+  return restored;
+}
+
+/**
  * Puts the previous revision's pod template back (what `kubectl rollout undo` does). It is applied as its own field
  * manager: applied as `mlp` with only the template, server-side apply would drop every other field mlp owns
  * (replicas, selector, strategy). The next `mlp deploy` takes the template back, forcing the conflict. Resolves with the revision restored, or undefined when there is none.

@@ -14,7 +14,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import {
   containerLogs,
   containerState,
-  dockerCli,
+  dockerCliFor,
   localImage,
   removeContainer,
   renameContainer,
@@ -24,12 +24,12 @@ import {
   type DockerCli,
 } from '../docker.js';
 import { MlpError } from '../errors.js';
+import { fetchWithin } from '../http.js';
 import { readBuildRecord } from '../image/build-record.js';
+import { createdThisRun } from '../run-started.js';
 import { runSmokeTests } from './smoke.js';
 
 const CONTAINER_PORT = 8080;
-/** When this mlp process started: containers created since belong to this run. */
-const RUN_STARTED_AT = performance.timeOrigin;
 const LOG_LINES = 20;
 
 export interface LocalDeployResult {
@@ -62,23 +62,9 @@ function localServices(project: ProjectConfig): ServiceConfig[] {
   return [...services];
 }
 
-/**
- * One /ready probe. The timeout is a plain (ref'd) timer rather than AbortSignal.timeout, whose timer is unref'd:
- * while docker-proxy holds a connection open to a container that is not listening yet, nothing else keeps Node's
- * event loop alive, and the process would exit mid-await.
- */
+/** One /ready probe (docker-proxy accepts connections before the server in the container listens). */
 async function isReady(url: string): Promise<boolean> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 2000);
-  try {
-    const res = await fetch(`${url}/ready`, { signal: controller.signal });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+  return fetchWithin(`${url}/ready`, {}, 2000).then((answer) => answer.ok, () => false);
 }
 
 /** Waits for /ready; fails at once when the container exits (a bad model, a crash), with its last log lines. */
@@ -153,14 +139,10 @@ async function restorePrevious(context: CommandContext, project: ProjectConfig, 
   context.output.warn(`${name}: rolled back to the previous container, which is ready again`);
 }
 
-function openCli(context: CommandContext, project: ProjectConfig): DockerCli {
-  return dockerCli({ cwd: project.dir, env: context.io.env, signal: context.signal, trace: (argv) => context.output.debug(`$ ${argv.join(' ')}`) });
-}
-
 /** The deploy stage on the local target. */
 export async function deployLocalStage(context: CommandContext): Promise<LocalDeployResult[]> {
   const project = await context.loadConfig();
-  const cli = openCli(context, project);
+  const cli = dockerCliFor(context, project.dir);
   const results: LocalDeployResult[] = [];
   for (const service of localServices(project)) results.push(await deployService(context, project, cli, service));
   return results;
@@ -169,7 +151,7 @@ export async function deployLocalStage(context: CommandContext): Promise<LocalDe
 /** The test stage on the local target: every service's smoke requests; a failure rolls back (deploy.rollback). */
 export async function smokeTestLocalStage(context: CommandContext): Promise<void> {
   const project = await context.loadConfig();
-  const cli = openCli(context, project);
+  const cli = dockerCliFor(context, project.dir);
   for (const service of localServices(project)) {
     try {
       const passed = await runSmokeTests(serviceUrl(service), service.smoke, context.signal);
@@ -178,7 +160,7 @@ export async function smokeTestLocalStage(context: CommandContext): Promise<void
       // Roll back only a container this run started: a failing smoke test of an unchanged one is not a bad release.
       const name = containerName(project.config.name, service.name);
       const current = await containerState(cli, name);
-      if (project.config.deploy.rollback && current && current.createdAt.getTime() >= RUN_STARTED_AT - 1000) await restorePrevious(context, project, cli, service);
+      if (project.config.deploy.rollback && current && createdThisRun(current.createdAt)) await restorePrevious(context, project, cli, service);
       throw error;
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { SmokeTest } from '../config/schema.js';
 import { MlpError } from '../errors.js';
+import { fetchWithin } from '../http.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -14,24 +15,10 @@ export async function runSmokeTests(baseUrl: string, tests: readonly SmokeTest[]
   for (const [index, test] of all.entries()) {
     const label = test.name ?? `smoke[${index}]`;
     const started = Date.now();
-    let status: number;
-    let body: string;
-    // A ref'd timer (AbortSignal.timeout's is not), so a hanging request keeps the process alive until it fires.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS);
-    try {
-      const res = await fetch(`${baseUrl}${test.path}`, {
-        method: test.method,
-        ...(test.body === undefined ? {} : { body: JSON.stringify(test.body), headers: { 'content-type': 'application/json' } }),
-        signal: AbortSignal.any([signal, timeout.signal]),
-      });
-      status = res.status;
-      body = await res.text();
-    } catch (error) {
+    const request = { method: test.method, ...(test.body === undefined ? {} : { body: JSON.stringify(test.body), headers: { 'content-type': 'application/json' } }) };
+    const { status, body } = await fetchWithin(`${baseUrl}${test.path}`, request, REQUEST_TIMEOUT_MS, signal).catch((error: unknown) => {
       throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${baseUrl}${test.path}) got no answer: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    });
     if (status !== test.expectStatus) {
       throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${test.path}) answered ${status}, expected ${test.expectStatus}.`, {
         details: [body.length > 500 ? `${body.slice(0, 500)}…` : body],
