@@ -14,6 +14,8 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const REGISTRY_URL = /^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._/-]+)?$/;
 const SAGEMAKER_ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** s3://bucket[/prefix]: a bucket name as S3 allows it (3–63 lowercase letters, digits, dots, hyphens), then any key prefix. */
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -141,8 +143,23 @@ export const trainingSchema = z.strictObject({
   remote: z
     .strictObject({
       enabled: z.boolean().default(false).describe('Run training as a Kubernetes Job on the cluster instead of locally.'),
+      artifacts: z
+        .string()
+        .regex(S3_URI, { error: 'must be an S3 location such as s3://my-bucket/models (a bucket name, then an optional key prefix)' })
+        .optional()
+        .describe('Where the Job uploads the model (s3://bucket/prefix); mlp downloads it from <prefix>/<name>/<version>/ and registers it. Required when enabled.'),
+      roleArn: z
+        .string()
+        .regex(IAM_ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/fraud-training' })
+        .optional()
+        .describe("IAM role the training pod assumes through IRSA to write to artifacts (the eks.amazonaws.com/role-arn annotation of the Job's ServiceAccount)."),
       resources: resources.optional(),
       gpus: z.int().min(0).max(16).optional(),
+    })
+    .superRefine((remote, ctx) => {
+      if (remote.enabled && remote.artifacts === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'is required when remote training is enabled: the S3 location the Job uploads the model to, e.g. s3://my-bucket/models' });
+      }
     })
     .optional(),
 });
