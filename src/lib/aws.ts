@@ -229,3 +229,13 @@ export async function eksClient(opts: AwsOptions = {}) {
   const { EKSClient } = await import('@aws-sdk/client-eks');
   return new EKSClient(awsClientConfig(opts));
 }
+
+/**
+ * An S3 client on the default chain; the caller destroys it. Path-style requests when an endpoint override is set
+ * (moto, MinIO, a VPC endpoint by IP): their hosts have no per-bucket DNS names.
+ */
+export async function s3Client(opts: AwsOptions = {}) {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const overridden = nonEmpty(process.env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(process.env.AWS_ENDPOINT_URL);
+  return new S3Client({ ...awsClientConfig(opts), ...(overridden ? { forcePathStyle: true } : {}) });
+}

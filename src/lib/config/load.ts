@@ -26,6 +26,8 @@ export interface ConfigOverrides {
   /** deploy.rollback (--no-rollback sets false). */
   rollback?: boolean;
   region?: string;
+  /** training.remote.enabled (mlp train --remote / --local). */
+  remoteTraining?: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -151,6 +153,11 @@ function applyOverrides(config: Record<string, unknown>, overrides: ConfigOverri
   if (overrides.rollback !== undefined) result.deploy = { ...section('deploy'), rollback: overrides.rollback };
   if (overrides.region !== undefined) result.aws = { ...section('aws'), region: overrides.region };
   if (overrides.namespace !== undefined && isRecord(result.cluster)) result.cluster = { ...section('cluster'), namespace: overrides.namespace };
+  if (overrides.remoteTraining !== undefined && isRecord(result.training)) {
+    const training = section('training');
+    training.remote = { ...(isRecord(training.remote) ? training.remote : {}), enabled: overrides.remoteTraining };
+    result.training = training;
+  }
   return result;
 }
 

@@ -34,6 +34,16 @@ describe('configSchema', () => {
     expect(config.services[0]!.env).toEqual({ N: '3', ON: 'true' });
   });
 
+  it('needs an S3 artifacts location for remote training, and checks it and the IRSA role', () => {
+    const training = (remote: object) => configSchema.safeParse({ ...minimal, training: { command: 'python train.py', remote } });
+    const missing = training({ enabled: true });
+    expect(paths(missing)).toEqual(['training.remote.artifacts']);
+    expect(missing.error?.issues[0]?.message).toContain('is required when remote training is enabled');
+    expect(paths(training({ enabled: true, artifacts: 'https://bucket/models', roleArn: 'fraud-training' }))).toEqual(['training.remote.artifacts', 'training.remote.roleArn']);
+    expect(training({ enabled: false }).success).toBe(true);
+    expect(training({ enabled: true, artifacts: 's3://my-ml-artifacts/models', roleArn: 'arn:aws:iam::123456789012:role/fraud-training' }).success).toBe(true);
+  });
+
   it('checks cross-field rules: sizes, registry url, GET bodies', () => {
     const result = configSchema.safeParse({
       ...minimal,

@@ -9,12 +9,13 @@ import type { ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
 import { clusterAccess } from '../kube/cluster-access.js';
 import { withPortForward } from '../kube/port-forward.js';
-import { rollBackAndWait } from '../kube/rollout.js';
+import { REVISION_ANNOTATION, rollBackAndWait } from '../kube/rollout.js';
 import { runSmokeTests } from '../local/smoke.js';
 import { namespaceOf } from '../render/render-context.js';
-import { createdThisRun } from '../run-started.js';
+import { releasedThisRun } from '../run-releases.js';
 
-export async function readyPod(kubeConfig: KubeConfig, namespace: string, deployment: string): Promise<{ pod: V1Pod; releasedNow: boolean }> {
+/** A ready pod of the Deployment's current revision, and that revision. */
+export async function readyPod(kubeConfig: KubeConfig, namespace: string, deployment: string): Promise<{ pod: V1Pod; revision: string | undefined }> {
   const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const found = await apps.readNamespacedDeployment({ name: deployment, namespace }).catch((error: unknown) => {
@@ -22,15 +23,14 @@ export async function readyPod(kubeConfig: KubeConfig, namespace: string, deploy
     throw error;
   });
   const selector = Object.entries(found.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const revision = found.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  const revision = found.metadata?.annotations?.[REVISION_ANNOTATION];
   const sets = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: selector })).items;
-  const current = sets.find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision);
+  const current = sets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision);
   const hash = current?.metadata?.labels?.['pod-template-hash'];
   const pods = (await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: hash ? `${selector},pod-template-hash=${hash}` : selector })).items;
   const pod = pods.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!pod) throw new MlpError('smokeTest', `${deployment} has no ready pod to smoke-test in namespace ${namespace}.`);
-  const created = current?.metadata?.creationTimestamp ? new Date(current.metadata.creationTimestamp) : new Date(0);
-  return { pod, releasedNow: createdThisRun(created) };
+  return { pod, revision };
 }
 
 /** One service's smoke requests against `pod` (a ready pod of its current revision, from readyPod). */
@@ -44,12 +44,12 @@ export async function smokeTestClusterStage(context: CommandContext): Promise<vo
   const { kubeConfig } = await clusterAccess(config, context.io.env, context.signal);
   const namespace = namespaceOf(config);
   for (const service of config.services) {
-    const { pod, releasedNow } = await readyPod(kubeConfig, namespace, service.name);
+    const { pod, revision } = await readyPod(kubeConfig, namespace, service.name);
     try {
       const passed = await smokeTestPod(kubeConfig, namespace, pod, service, context.signal);
       for (const line of passed) context.output.info(`${service.name}: ${line} (pod ${pod.metadata!.name})`);
     } catch (error) {
-      if (config.deploy.rollback && releasedNow) {
+      if (config.deploy.rollback && releasedThisRun(context, deploymentKey(namespace, service.name), revision)) {
         await rollBackAndWait(
           kubeConfig,
           { namespace, name: service.name, timeoutSeconds: config.deploy.timeoutSeconds },
@@ -61,4 +61,9 @@ export async function smokeTestClusterStage(context: CommandContext): Promise<vo
       throw error;
     }
   }
+}
+
+/** How the deploy stage records a Deployment revision it rolled out (run-releases.ts). */
+export function deploymentKey(namespace: string, name: string): string {
+  return `deployment/${namespace}/${name}`;
 }

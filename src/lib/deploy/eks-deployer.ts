@@ -9,8 +9,10 @@ import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { applyObjects, type AppliedObject } from '../kube/apply.js';
 import { clusterAccess, type ClusterAccess } from '../kube/cluster-access.js';
-import { rollBackAndWait, watchRollout } from '../kube/rollout.js';
+import { REVISION_ANNOTATION, rollBackAndWait, watchRollout } from '../kube/rollout.js';
 import { namespaceOf } from '../render/render-context.js';
+import { recordRelease } from '../run-releases.js';
+import { deploymentKey } from './cluster-smoke.js';
 import type { ProjectConfig } from '../config/load.js';
 
 export interface EksDeployOptions {
@@ -42,6 +44,8 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
   const { access, objects } = await renderForCluster(context, project);
   const { kubeConfig } = access;
   const namespace = namespaceOf(config);
+  const deployments = objects.filter((object) => object.kind === 'Deployment');
+  const revisionsBefore = options.dryRun ? new Map<string, string | undefined>() : await currentRevisions(kubeConfig, namespace, deployments);
   const applied = await applyObjects(kubeConfig, objects, {
     project: config.name,
     namespace,
@@ -52,7 +56,6 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
   if (options.dryRun) return { cluster: access.source, namespace, applied, rolledOut: [] };
 
   const rollback = options.rollback ?? config.deploy.rollback;
-  const deployments = objects.filter((object) => object.kind === 'Deployment');
   const deadline = Date.now() + config.deploy.timeoutSeconds * 1000;
   const rolledOut: string[] = [];
   for (const deployment of deployments) {
@@ -60,6 +63,9 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
     try {
       await watchRollout(kubeConfig, { namespace, name, deadline }, context.signal, (line) => context.output.info(line));
       rolledOut.push(name);
+      // The test stage rolls back only what this run released (a changed template makes a new revision).
+      const revision = (await currentRevisions(kubeConfig, namespace, [deployment])).get(name);
+      if (revision !== undefined && revision !== revisionsBefore.get(name)) recordRelease(context, deploymentKey(namespace, name), revision);
     } catch (error) {
       if (!(error instanceof MlpError) || !rollback) throw error;
       const restored = await rollBackAndWait(
@@ -81,11 +87,27 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
   return { cluster: access.source, namespace, applied, rolledOut };
 }
 
+/** Each Deployment's deployment.kubernetes.io/revision, undefined when it does not exist yet. */
+async function currentRevisions(kubeConfig: KubeConfig, namespace: string, deployments: readonly KubernetesObject[]): Promise<Map<string, string | undefined>> {
+  const { AppsV1Api } = await import('@kubernetes/client-node');
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const revisions = new Map<string, string | undefined>();
+  for (const deployment of deployments) {
+    const name = deployment.metadata!.name!;
+    const found = await apps.readNamespacedDeployment({ name, namespace }).catch((error: unknown) => {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    });
+    revisions.set(name, found?.metadata?.annotations?.[REVISION_ANNOTATION]);
+  }
+  return revisions;
+}
+
 /** The deploy pipeline's render stage: renders once, so a template or config problem stops the run before any apply. */
 export async function renderStage(context: CommandContext): Promise<void> {
   const project = await context.loadConfig();
   const { renderManifests } = await import('../render/renderer.js');
-  const objects = await renderManifests(project, { warn: (line: string) => context.output.warn(line) });
+  const objects = await renderManifests(project, { workloads: 'services', warn: (line: string) => context.output.warn(line) });
   context.output.info(`rendered ${objects.length} objects for namespace ${namespaceOf(project.config)}`);
 }
 
@@ -136,6 +158,7 @@ async function renderForCluster(context: CommandContext, project: ProjectConfig,
   const { renderManifests } = await import('../render/renderer.js');
   const objects = await renderManifests(project, {
     services,
+    workloads: 'services',
     serviceMonitor: await hasServiceMonitorCrd(access.kubeConfig),
     warn: (line: string) => context.output.warn(line),
   });

@@ -25,6 +25,8 @@ export interface BuildOptions {
   /** --platform: overrides build.platform and the nodes' architecture. */
   platform?: string | undefined;
   noCache?: boolean | undefined;
+  /** Only the training image (the remote train stage builds it before the services' images exist to build). */
+  trainingOnly?: boolean | undefined;
 }
 
 export interface ImageBuildResult {
@@ -228,7 +230,7 @@ function tryRegistryRepository(project: ProjectConfig, image: string): string | 
 export async function buildProject(context: CommandContext, options: BuildOptions = {}, display: 'tasks' | 'lines' = 'tasks'): Promise<ImageBuildResult[]> {
   const session = await openSession(context, options);
   const { project } = session;
-  const services = selectServices(project.config.services, options.services);
+  const services = options.trainingOnly === true ? [] : selectServices(project.config.services, options.services);
   context.output.info(`images for ${session.platform.platform} (from ${session.platform.source})`);
   const targets = imageTargets(project, services, session.platform.platform);
   const results: ImageBuildResult[] = [];

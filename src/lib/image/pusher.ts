@@ -23,6 +23,8 @@ import { TRAINING_IMAGE } from './training-inputs.js';
 
 export interface PushOptions {
   services?: readonly string[] | undefined;
+  /** Only the training image (see BuildOptions.trainingOnly). */
+  trainingOnly?: boolean | undefined;
 }
 
 export interface ImagePushResult {
@@ -98,7 +100,7 @@ interface PushTarget {
 export async function pushProject(context: CommandContext, options: PushOptions = {}): Promise<ImagePushResult[]> {
   const project = await context.loadConfig();
   const { config } = project;
-  const names = [...selectServices(config.services, options.services).map((service) => service.name)];
+  const names = options.trainingOnly === true ? [] : selectServices(config.services, options.services).map((service) => service.name);
   if (config.training?.remote?.enabled === true && !options.services?.length) names.push(TRAINING_IMAGE);
   const cli = dockerCliFor(context, project.dir);
   const env = context.io.env;

@@ -5,11 +5,14 @@
  */
 import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { MlpError } from '../errors.js';
+import { TRAINING_COMPONENT } from '../render/render-context.js';
 import { comparable } from './comparable.js';
 
 export const FIELD_MANAGER = 'mlp';
 export const PROJECT_LABEL = 'mlp.dev/project';
 const MANAGED_BY = 'app.kubernetes.io/managed-by=mlp';
+/** A training run's ServiceAccount and Job are applied by the train stage and expire on their own: never pruned. */
+const NOT_TRAINING = `app.kubernetes.io/component!=${TRAINING_COMPONENT}`;
 
 /** What prune looks at: every kind mlp renders into a namespace. */
 export const PRUNABLE_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = [
@@ -21,7 +24,6 @@ export const PRUNABLE_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }>
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'batch/v1', kind: 'Job' },
 ];
 
 export interface AppliedObject {
@@ -123,7 +125,7 @@ async function prune(client: KubernetesObjectApi, rendered: readonly KubernetesO
   for (const { apiVersion, kind } of PRUNABLE_KINDS) {
     let items: KubernetesObject[];
     try {
-      items = (await client.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, `${PROJECT_LABEL}=${options.project},${MANAGED_BY}`)).items;
+      items = (await client.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, `${PROJECT_LABEL}=${options.project},${MANAGED_BY},${NOT_TRAINING}`)).items;
     } catch (error) {
       if ((error as ApiError).code === 404) continue; // the kind does not exist on this cluster
       throw new MlpError('apply', `Listing ${kind} objects to prune failed: ${apiFailure(error).message}`);

@@ -7,12 +7,13 @@
 import type { AppsV1Api, CoreV1Api, KubeConfig, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError, type ExitCodeName } from '../errors.js';
+import { podLogTail } from './pod-log.js';
 
-const REVISION = 'deployment.kubernetes.io/revision';
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const ROLLBACK_FIELD_MANAGER = 'mlp-rollback';
 const POLL_MS = 1000;
 /** A pod may wait this long for a node (a cluster autoscaler adds one) before FailedScheduling is the verdict. */
-const UNSCHEDULABLE_GRACE_MS = 60_000;
+export const UNSCHEDULABLE_GRACE_MS = 60_000;
 const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 export interface RolloutTarget {
@@ -28,12 +29,12 @@ export interface RolloutFailure {
   details: string[];
 }
 
-interface Clients {
+export interface Clients {
   apps: AppsV1Api;
   core: CoreV1Api;
 }
 
-async function clients(kubeConfig: KubeConfig): Promise<Clients> {
+export async function clients(kubeConfig: KubeConfig): Promise<Clients> {
   const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
   return { apps: kubeConfig.makeApiClient(AppsV1Api), core: kubeConfig.makeApiClient(CoreV1Api) };
 }
@@ -54,7 +55,7 @@ async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Pr
   const list = await apps.listNamespacedReplicaSet({ namespace: deployment.metadata!.namespace!, labelSelector: selector });
   return list.items
     .filter((rs) => rs.metadata?.ownerReferences?.some((owner) => owner.uid === deployment.metadata?.uid))
-    .sort((a, b) => Number(b.metadata?.annotations?.[REVISION] ?? 0) - Number(a.metadata?.annotations?.[REVISION] ?? 0));
+    .sort((a, b) => Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0));
 }
 
 /** Why the new revision is not coming up, or undefined while it may still. */
@@ -80,7 +81,8 @@ export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1R
   return undefined;
 }
 
-async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
+/** What keeps a pod from running: an image that cannot be pulled, a crash loop, exec format error, no node. */
+export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
   const podName = pod.metadata!.name!;
   for (const container of pod.status?.containerStatuses ?? []) {
     const waiting = container.state?.waiting;
@@ -113,18 +115,8 @@ async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): 
 }
 
 async function lastLogLines(c: Clients, pod: V1Pod, container: string): Promise<string[]> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const read = c.core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, container, previous: true, tailLines: 20 });
-    // The API server proxies logs from the node; a node that does not answer must not stall the diagnosis.
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
-    const log = await Promise.race([read, timeout]);
-    return String(log).trim().split('\n').filter(Boolean).map((line) => `log: ${line}`);
-  } catch {
-    return []; // no previous container's log, or the node does not serve logs
-  } finally {
-    clearTimeout(timer);
-  }
+  const lines = await podLogTail(c.core, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, container, previous: true });
+  return lines.map((line) => `log: ${line}`);
 }
 
 /** Waits for the Deployment's rollout; resolves when complete, rejects with the cause's MlpError. */
@@ -180,9 +172,9 @@ export async function rollBack(kubeConfig: KubeConfig, namespace: string, name: 
   const c = await clients(kubeConfig);
   const deployment = await c.apps.readNamespacedDeployment({ name, namespace });
   const sets = await ownedReplicaSets(c, deployment);
-  const current = Number(deployment.metadata?.annotations?.[REVISION] ?? 0);
+  const current = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
   const previous = sets.find((rs) => {
-    const revision = Number(rs.metadata?.annotations?.[REVISION] ?? 0);
+    const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
     return toRevision === undefined ? revision < current : revision === toRevision;
   });
   if (!previous?.spec?.template) return undefined;
@@ -198,5 +190,5 @@ export async function rollBack(kubeConfig: KubeConfig, namespace: string, name: 
     true,
     PatchStrategy.ServerSideApply,
   );
-  return { revision: Number(previous.metadata?.annotations?.[REVISION] ?? 0), replicaSet: previous.metadata!.name! };
+  return { revision: Number(previous.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0), replicaSet: previous.metadata!.name! };
 }

@@ -26,7 +26,7 @@ import {
 import { MlpError } from '../errors.js';
 import { fetchWithin } from '../http.js';
 import { readBuildRecord } from '../image/build-record.js';
-import { createdThisRun } from '../run-started.js';
+import { recordRelease, releasedThisRun } from '../run-releases.js';
 import { runSmokeTests } from './smoke.js';
 
 const CONTAINER_PORT = 8080;
@@ -106,13 +106,14 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
   const env = { PORT: String(CONTAINER_PORT), ...(service.env ?? {}) };
   await writeFile(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'), { mode: 0o600 });
   try {
-    await runContainer(cli, {
+    const id = await runContainer(cli, {
       name,
       image,
       publish: { host: '127.0.0.1', hostPort: service.port, containerPort: CONTAINER_PORT },
       envFile,
       labels: { 'dev.mlp.project': project.config.name, 'dev.mlp.service': service.name, 'dev.mlp.content-hash': record!.contentHash },
     });
+    recordRelease(context, `container/${name}`, id);
     context.output.info(`${service.name}: started ${name} from ${image} on ${url}; waiting for /ready`);
     await awaitReady(cli, name, url, Date.now() + project.config.deploy.timeoutSeconds * 1000, context.signal);
   } catch (error) {
@@ -160,7 +161,7 @@ export async function smokeTestLocalStage(context: CommandContext): Promise<void
       // Roll back only a container this run started: a failing smoke test of an unchanged one is not a bad release.
       const name = containerName(project.config.name, service.name);
       const current = await containerState(cli, name);
-      if (project.config.deploy.rollback && current && createdThisRun(current.createdAt)) await restorePrevious(context, project, cli, service);
+      if (project.config.deploy.rollback && current && releasedThisRun(context, `container/${name}`, current.id)) await restorePrevious(context, project, cli, service);
       throw error;
     }
   }

@@ -19,6 +19,9 @@ export function formatTrainResult(result: TrainResult, color: ChalkInstance): st
   const timings = [`training ${result.trainingSeconds.toFixed(1)} s`];
   if (result.venv !== undefined) timings.unshift(result.venv.created ? `virtualenv created in ${result.venv.seconds.toFixed(1)} s` : 'virtualenv reused');
   lines.push(`  took       ${timings.join(', ')}`);
+  if (result.remote !== undefined) {
+    lines.push(`  trained in Job ${result.remote.job} (namespace ${result.remote.namespace}, ${result.remote.cluster})`, `  artifacts  ${result.remote.artifacts}`);
+  }
   return lines.join('\n');
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
-import { MlpError, NotImplementedError } from '../errors.js';
+import { MlpError } from '../errors.js';
 import { runProgram } from '../exec.js';
 import { resolveCommand } from './command-line.js';
 import { listVersions, nextVersion, registerVersion, type ModelMetrics, type ModelVersion } from './model-registry.js';
@@ -47,6 +47,8 @@ export interface TrainResult {
   metadata: Pick<ModelMetadata, 'model_type' | 'feature_names' | 'classes'>;
   venv: { dir: string; created: boolean; seconds: number } | undefined;
   trainingSeconds: number;
+  /** Where it trained, when on the cluster. */
+  remote?: { job: string; namespace: string; cluster: string; artifacts: string; pod: string } | undefined;
 }
 
 const TAIL_LINES = 20;
@@ -190,7 +192,7 @@ async function requireDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Loads mlp.yaml and trains; used by `mlp train` and by the deploy pipeline's train stage. */
+/** Loads mlp.yaml and trains, here or on the cluster (training.remote.enabled); `mlp train` and the deploy pipeline's train stage. */
 export async function trainProject(context: CommandContext, signal: AbortSignal = context.signal): Promise<TrainResult> {
   const project = await context.loadConfig();
   const training = project.config.training;
@@ -200,7 +202,8 @@ export async function trainProject(context: CommandContext, signal: AbortSignal 
     });
   }
   if (training.remote?.enabled === true) {
-    throw new NotImplementedError('Remote training (training.remote.enabled)', 'issue #5 (render and Kubernetes deploy)');
+    const { trainRemotely } = await import('./remote-trainer.js');
+    return trainRemotely(context, signal);
   }
   return trainModel({
     projectDir: project.dir,

@@ -68,12 +68,15 @@ export interface ServiceContext {
   monitoring: { serviceMonitor: boolean };
 }
 
-/** The training Job (templates/k8s/training-job.yaml). */
+/** One training run (templates/k8s/training/): its ServiceAccount and Job. */
 export interface TrainingContext {
   project: string;
   namespace: string;
+  /** The ServiceAccount's: <project>-training. */
   name: string;
+  jobName: string;
   labels: Labels;
+  roleArn: string | null;
   image: string;
   command: string[];
   env: Array<{ name: string; value: string }>;
@@ -81,6 +84,9 @@ export interface TrainingContext {
   timeoutSeconds: number;
   outputDir: string;
 }
+
+/** The label value that keeps a training run's objects out of mlp deploy's pruning (they are not what it renders). */
+export const TRAINING_COMPONENT = 'training';
 
 /** The namespace when mlp.yaml has no cluster section (the same default as cluster.namespace). */
 export const DEFAULT_NAMESPACE = 'ml-platform';
@@ -109,11 +115,12 @@ export function namespaceOf(config: Pick<MlpConfig, 'cluster'>): string {
  * The recommended app.kubernetes.io labels plus mlp's own, which pruning selects by. Project-level objects have no
  * mlp.dev/service (they belong to none) and no version (a Namespace does not change with the model).
  */
-export function labelsFor(project: string, part: { name: string; instance: string; version?: string; service?: string }): Labels {
+export function labelsFor(project: string, part: { name: string; instance: string; version?: string; service?: string; component?: string }): Labels {
   return {
     'app.kubernetes.io/name': part.name,
     'app.kubernetes.io/instance': part.instance,
     ...(part.version === undefined ? {} : { 'app.kubernetes.io/version': labelValue(part.version) }),
+    ...(part.component === undefined ? {} : { 'app.kubernetes.io/component': part.component }),
     'app.kubernetes.io/part-of': project,
     'app.kubernetes.io/managed-by': 'mlp',
     'mlp.dev/project': project,
@@ -234,12 +241,15 @@ function milliseconds(service: ServiceConfig, env: Record<string, string>, name:
   return value;
 }
 
-export interface TrainingContextOptions {
-  /** MLP_MODEL_VERSION for the Job; without it the training script picks its own (train.py: the current UTC time). */
-  version?: string | undefined;
+export interface TrainingRun {
+  /** MLP_MODEL_VERSION: the version mlp registers the model as. */
+  version: string;
+  /** MLP_ARTIFACTS_URI: s3://bucket/prefix/<name>/<version>/, where the image uploads the model. */
+  artifactsUri: string;
 }
 
-export function trainingContext(config: MlpConfig, image: ImageRef, options: TrainingContextOptions = {}): TrainingContext {
+/** Without `run` (mlp render) the Job has no version or artifacts location: what a run fills in is left out. */
+export function trainingContext(config: MlpConfig, image: ImageRef, run?: TrainingRun): TrainingContext {
   const training = config.training;
   if (!training?.remote?.enabled) throw new Error('trainingContext needs training.remote.enabled');
   const project = config.name;
@@ -248,7 +258,9 @@ export function trainingContext(config: MlpConfig, image: ImageRef, options: Tra
   const own: Record<string, string | undefined> = {
     MLP_OUTPUT_DIR: TRAINING_OUTPUT_DIR,
     MLP_MODEL_NAME: project,
-    MLP_MODEL_VERSION: options.version,
+    MLP_MODEL_VERSION: run?.version,
+    MLP_ARTIFACTS_URI: run?.artifactsUri,
+    AWS_REGION: config.aws.region,
     PYTHONUNBUFFERED: '1',
     // The root filesystem is read-only; libraries that write caches under $HOME get the /tmp emptyDir.
     HOME: '/tmp',
@@ -264,16 +276,17 @@ export function trainingContext(config: MlpConfig, image: ImageRef, options: Tra
     : remote.gpus
       ? { requests: { ...DEFAULT_RESOURCES.requests }, limits: { ...DEFAULT_RESOURCES.limits, ...gpus } }
       : null;
-  const fields = { image: image.reference, command: [command.file, ...command.args], env, resources, timeoutSeconds: training.timeoutSeconds };
+  const fields = { image: image.reference, command: [command.file, ...command.args], env, resources, timeoutSeconds: training.timeoutSeconds, roleArn: remote.roleArn ?? null };
   // A Job's pod template cannot be changed, so the name follows everything in it: the same inputs re-apply as a
-  // no-op, and different ones make a new Job instead of an apply error.
+  // no-op, and different ones (every run has its own version) make a new Job instead of an apply error.
   const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 10);
-  const name = `${project.slice(0, 63 - '-train-'.length - hash.length).replace(/-+$/, '')}-train-${hash}`;
+  const base = project.slice(0, 63 - '-training'.length).replace(/-+$/, '');
   return {
     project,
     namespace: namespaceOf(config),
-    name,
-    labels: labelsFor(project, { name: project, instance: `${project}-training`, version: image.version }),
+    name: `${base}-training`,
+    jobName: `${project.slice(0, 63 - '-train-'.length - hash.length).replace(/-+$/, '')}-train-${hash}`,
+    labels: labelsFor(project, { name: project, instance: `${project}-training`, version: run?.version ?? image.version, component: TRAINING_COMPONENT }),
     ...fields,
     outputDir: TRAINING_OUTPUT_DIR,
   };

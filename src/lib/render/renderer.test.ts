@@ -39,7 +39,7 @@ const one = (objects: RenderedObject[], kind: string) => {
 };
 
 const remoteTraining = (text: string) =>
-  text.replace('  timeoutSeconds: 1800\n', '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    resources: { requests: { cpu: "2", memory: 4Gi }, limits: { cpu: "2", memory: 4Gi } }\n    gpus: 1\n');
+  text.replace('  timeoutSeconds: 1800\n', '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    artifacts: s3://fraud-models/models\n    roleArn: "arn:aws:iam::123456789012:role/fraud-training"\n    resources: { requests: { cpu: "2", memory: 4Gi }, limits: { cpu: "2", memory: 4Gi } }\n    gpus: 1\n');
 const withService = (lines: string) => (text: string) => text.replace('    replicas: 2\n', `    replicas: 2\n${lines}`);
 
 describe('renderManifests on examples/fraud', () => {
@@ -73,7 +73,11 @@ describe('renderManifests on examples/fraud', () => {
       expect(object.metadata.labels?.['app.kubernetes.io/name'], object.kind).toBe('fraud');
       expect(object.metadata.labels?.['app.kubernetes.io/instance'], object.kind).toMatch(/^fraud(-fraud|-training)?$/);
     }
-    const serviceObjects = objects.filter((object) => !['Namespace', 'ResourceQuota', 'LimitRange', 'Job'].includes(object.kind));
+    // A training run's objects are marked so that mlp deploy's pruning leaves them alone.
+    const training = objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/instance'] === 'fraud-training');
+    expect(training.map((object) => object.kind)).toEqual(['ServiceAccount', 'Job']);
+    for (const object of training) expect(object.metadata.labels?.['app.kubernetes.io/component']).toBe('training');
+    const serviceObjects = objects.filter((object) => !['Namespace', 'ResourceQuota', 'LimitRange'].includes(object.kind) && !training.includes(object));
     expect(serviceObjects.length).toBeGreaterThanOrEqual(8);
     for (const object of serviceObjects) {
       expect(object.metadata.labels, object.kind).toMatchObject({
@@ -149,17 +153,34 @@ describe('renderManifests on examples/fraud', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 1800 });
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
+    expect(pod.serviceAccountName).toBe('fraud-training');
     const [container] = pod.containers;
     expect(container.image).toBe('fraud/training.job:latest');
-    expect(container.command).toEqual(['python', 'train.py', '--out', '$(MLP_OUTPUT_DIR)']);
+    // args, so that the image's entrypoint runs the command and then uploads the model
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['python', 'train.py', '--out', '$(MLP_OUTPUT_DIR)']);
     expect(container.env).toContainEqual({ name: 'MLP_OUTPUT_DIR', value: '/opt/mlp/output' });
     expect(container.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } });
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(warnings).toContainEqual(expect.stringContaining('training.job is not built yet'));
+    const account = ofKind(objects, 'ServiceAccount').find((object) => object.metadata.name === 'fraud-training')!;
+    expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/fraud-training' });
     // The same inputs name the same Job (a re-apply is a no-op); other inputs a new one (its template is immutable).
     expect(one((await render(remoteTraining)).objects, 'Job').metadata.name).toBe(job.metadata.name);
     const longer = await render((text) => remoteTraining(text).replace('timeoutSeconds: 1800', 'timeoutSeconds: 3600'));
     expect(one(longer.objects, 'Job').metadata.name).not.toBe(job.metadata.name);
+  });
+
+  it("gives a training run's Job its version and artifacts location, and leaves training out of what deploy applies", async () => {
+    const { objects } = await render(remoteTraining, { workloads: 'training', training: { version: '20261201T101500Z', artifactsUri: 's3://fraud-models/models/fraud/20261201T101500Z/' } });
+    expect(objects.map((object) => object.kind)).toEqual(['Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Job']);
+    const env = one(objects, 'Job').spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'MLP_MODEL_VERSION', value: '20261201T101500Z' });
+    expect(env).toContainEqual({ name: 'MLP_ARTIFACTS_URI', value: 's3://fraud-models/models/fraud/20261201T101500Z/' });
+    expect(one(objects, 'Job').metadata.labels?.['app.kubernetes.io/version']).toBe('20261201T101500Z');
+    const deployed = (await render(remoteTraining, { workloads: 'services' })).objects;
+    expect(deployed.filter((object) => object.metadata.labels?.['app.kubernetes.io/component'] === 'training')).toEqual([]);
+    expect(ofKind(deployed, 'Deployment')).toHaveLength(1);
   });
 
   it('annotates the ServiceAccount for IRSA and exposes through an ALB Ingress or an NLB Service', async () => {

@@ -21,8 +21,13 @@ export interface RenderOptions {
   services?: readonly string[] | undefined;
   /** Whether the cluster has the ServiceMonitor CRD; without it no ServiceMonitor is rendered. */
   serviceMonitor?: boolean | undefined;
-  /** MLP_MODEL_VERSION for the training Job. */
-  trainingVersion?: string | undefined;
+  /**
+   * Which workloads beside the project's objects: `services` is what mlp deploy applies, `training` what the train
+   * stage applies to run one training (its ServiceAccount and Job), `all` (default) both, for mlp render.
+   */
+  workloads?: 'all' | 'services' | 'training' | undefined;
+  /** MLP_MODEL_VERSION for the training Job, and where it uploads that version's model (MLP_ARTIFACTS_URI). */
+  training?: { version: string; artifactsUri: string } | undefined;
   /** Where warnings go (a service that is not built yet); default: nowhere. */
   warn?: ((line: string) => void) | undefined;
   /** Another templates/k8s directory (tests). */
@@ -65,15 +70,15 @@ export async function renderManifests(project: ProjectConfig, options: RenderOpt
   const services = pickServices(config.services, options.services);
   const [projectTemplates, serviceTemplates] = await Promise.all([readTemplates(path.join(root, 'project')), readTemplates(path.join(root, 'service'))]);
 
+  const workloads = options.workloads ?? 'all';
   const objects = fill(projectTemplates, projectContext(config));
-  for (const service of services) {
+  for (const service of workloads === 'training' ? [] : services) {
     const image = await imageRef(project, service.name, warn);
     objects.push(...fill(serviceTemplates, serviceContext(config, service, image, { serviceMonitor: options.serviceMonitor === true })));
   }
-  if (config.training?.remote?.enabled) {
+  if (workloads !== 'services' && config.training?.remote?.enabled) {
     const image = await imageRef(project, TRAINING_IMAGE, warn);
-    const [job] = await readTemplates(root, 'training-job.yaml');
-    objects.push(...fill([job!], trainingContext(config, image, { version: options.trainingVersion })));
+    objects.push(...fill(await readTemplates(path.join(root, 'training')), trainingContext(config, image, options.training)));
   }
   return sortForApply(objects);
 }
@@ -90,9 +95,9 @@ function pickServices(services: readonly ServiceConfig[], names: readonly string
   return services.filter((service) => names.includes(service.name));
 }
 
-/** The .yaml files of a directory in name order (or the one named), with the names errors show. */
-async function readTemplates(dir: string, only?: string): Promise<Template[]> {
-  const names = only ? [only] : (await readdir(dir).catch(() => missing(dir))).filter((name) => name.endsWith('.yaml')).sort();
+/** The .yaml files of a directory in name order, with the names errors show. */
+async function readTemplates(dir: string): Promise<Template[]> {
+  const names = (await readdir(dir).catch(() => missing(dir))).filter((name) => name.endsWith('.yaml')).sort();
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(dir, name);

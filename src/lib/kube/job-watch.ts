@@ -1,0 +1,131 @@
+/**
+ * Waits for a training Job to complete while streaming its pod's log, and fails with the cause when it cannot:
+ * the image cannot be pulled, the pod cannot be scheduled, the namespace's quota refuses it, the binary is for
+ * another CPU, the training exits non-zero, or activeDeadlineSeconds passes. The pod-level causes are the ones a
+ * Deployment's rollout has (rollout.ts), with the same exit codes.
+ */
+import type { CoreV1Event, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MlpError } from '../errors.js';
+import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
+import { clients, podCause, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+
+const POLL_MS = 1000;
+/** After the Job ends, how long the log stream may take to deliver its last lines. */
+const LOG_DRAIN_MS = 2000;
+/** The Job controller enforces activeDeadlineSeconds; mlp gives up itself only if that did not happen in this margin. */
+const DEADLINE_MARGIN_MS = 60_000;
+const TAIL_LINES = 20;
+
+export interface TrainingJobTarget {
+  namespace: string;
+  name: string;
+  /** The training container's name in the pod template. */
+  container: string;
+  /** training.timeoutSeconds, which the Job carries as activeDeadlineSeconds. */
+  timeoutSeconds: number;
+}
+
+export interface TrainingJobOutcome {
+  pod: string;
+  seconds: number;
+  logLines: number;
+}
+
+export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJobTarget, signal: AbortSignal, log: (line: string) => void): Promise<TrainingJobOutcome> {
+  const c = await clients(kubeConfig);
+  const { BatchV1Api } = await import('@kubernetes/client-node');
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const startedAt = Date.now();
+  const giveUpAt = startedAt + target.timeoutSeconds * 1000 + DEADLINE_MARGIN_MS;
+  let follower: PodLogFollower | undefined;
+  let followed = '';
+  let last = '';
+  try {
+    for (;;) {
+      const job = await batch.readNamespacedJob({ name: target.name, namespace: target.namespace });
+      const pod = await newestPod(c, target);
+      if (pod && pod.metadata!.name !== followed && containerStarted(pod, target.container)) {
+        await follower?.stop();
+        followed = pod.metadata!.name!;
+        follower = await followPodLog(kubeConfig, { namespace: target.namespace, pod: followed, container: target.container }, log, TAIL_LINES).catch(() => undefined);
+      }
+      const ended = condition(job, 'Complete') ?? condition(job, 'Failed');
+      if (ended) {
+        await follower?.stop(LOG_DRAIN_MS);
+        if (ended.type === 'Complete') return { pod: pod?.metadata?.name ?? '', seconds: (Date.now() - startedAt) / 1000, logLines: follower?.lines ?? 0 };
+        throw await jobFailure(c, target, job, pod, ended, follower);
+      }
+      const cause = (pod && (await podCause(c, pod, Date.now() - startedAt >= UNSCHEDULABLE_GRACE_MS))) ?? (await quotaRefusal(c, target));
+      if (cause) throw new MlpError(cause.kind, `Training Job ${target.name}: ${cause.message}`, { details: cause.details.filter(Boolean), hint: inspectHint(target) });
+
+      const progress = pod ? `training Job ${target.name}: pod ${pod.metadata!.name} ${pod.status?.phase ?? 'Pending'}` : `training Job ${target.name}: waiting for its pod`;
+      if (progress !== last) log(progress);
+      last = progress;
+      if (Date.now() > giveUpAt) {
+        throw new MlpError('training', `Training Job ${target.name} did not finish within training.timeoutSeconds (${target.timeoutSeconds} s).`, { details: [progress], hint: inspectHint(target) });
+      }
+      await sleep(POLL_MS, undefined, { signal });
+    }
+  } finally {
+    await follower?.stop();
+  }
+}
+
+function condition(job: V1Job, type: 'Complete' | 'Failed') {
+  return job.status?.conditions?.find((candidate) => candidate.type === type && candidate.status === 'True');
+}
+
+async function newestPod(c: Clients, target: TrainingJobTarget): Promise<V1Pod | undefined> {
+  const { items } = await c.core.listNamespacedPod({ namespace: target.namespace, labelSelector: `batch.kubernetes.io/job-name=${target.name}` });
+  return items.sort((a, b) => String(b.metadata?.creationTimestamp?.toISOString() ?? '').localeCompare(String(a.metadata?.creationTimestamp?.toISOString() ?? '')))[0];
+}
+
+function containerStarted(pod: V1Pod, container: string): boolean {
+  const status = pod.status?.containerStatuses?.find((candidate) => candidate.name === container);
+  return status?.state?.running !== undefined || status?.state?.terminated !== undefined;
+}
+
+/** The Job controller cannot create the pod when the quota refuses it; it says so only in an event. */
+async function quotaRefusal(c: Clients, target: TrainingJobTarget) {
+  const { items } = await c.core.listNamespacedEvent({ namespace: target.namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${target.name}` });
+  const refused = items.find((event: CoreV1Event) => event.reason === 'FailedCreate' && /exceeded quota|forbidden: exceeded/i.test(event.message ?? ''));
+  if (!refused) return undefined;
+  return { kind: 'rolloutQuota' as const, message: `the ResourceQuota of namespace ${target.namespace} refuses its pod.`, details: [refused.message ?? ''] };
+}
+
+async function jobFailure(
+  c: Clients,
+  target: TrainingJobTarget,
+  job: V1Job,
+  pod: V1Pod | undefined,
+  failed: { reason?: string; message?: string },
+  follower: PodLogFollower | undefined,
+): Promise<MlpError> {
+  const terminated = pod?.status?.containerStatuses?.find((status) => status.name === target.container)?.state?.terminated;
+  const logs = follower && follower.tail.length > 0 ? [...follower.tail] : pod ? await podLogTail(c.core, { namespace: target.namespace, pod: pod.metadata!.name!, container: target.container }, TAIL_LINES) : [];
+  const details = [...(terminated?.message ? [`termination message: ${terminated.message.trim()}`] : []), ...logs.map((line) => `log: ${line}`)];
+  const hint = inspectHint(target);
+  if ([terminated?.message ?? '', ...logs].some((line) => /exec format error/i.test(line))) {
+    return new MlpError('rolloutExecFormat', `Training Job ${target.name}: exec format error — its image is built for another CPU architecture than the node's.`, {
+      details: [...details, 'rebuild with mlp build --platform linux/<the nodes\' arch>'],
+      hint,
+    });
+  }
+  if (failed.reason === 'DeadlineExceeded') {
+    return new MlpError('training', `Training Job ${target.name} ran out of time: training.timeoutSeconds (${target.timeoutSeconds} s) passed; nothing was registered.`, {
+      details,
+      hint: `raise training.timeoutSeconds in mlp.yaml, or train on less data. ${hint}`,
+    });
+  }
+  const how = terminated?.exitCode !== undefined ? `exited with code ${terminated.exitCode}` : `failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''})`;
+  const upload = terminated?.exitCode === 3 || terminated?.exitCode === 4 ? ' (3: no model.onnx in MLP_OUTPUT_DIR; 4: the upload to training.remote.artifacts failed)' : '';
+  return new MlpError('training', `The training command in Job ${target.name} ${how}${upload}; nothing was registered.`, {
+    details: details.length > 0 ? details : [`Job status: ${JSON.stringify(job.status?.conditions ?? [])}`],
+    hint,
+  });
+}
+
+function inspectHint(target: TrainingJobTarget): string {
+  return `kubectl -n ${target.namespace} logs job/${target.name}; kubectl -n ${target.namespace} describe job/${target.name} (kept a week)`;
+}

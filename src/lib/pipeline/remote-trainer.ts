@@ -1,0 +1,101 @@
+/**
+ * The train stage on the cluster (training.remote.enabled, or mlp train --remote): build and push the training
+ * image, apply a Job that runs the training command in it, stream its log until it completes, then download the
+ * model the image uploaded to training.remote.artifacts, validate it and register it as the new version — the
+ * same registry and checks as local training. Nothing is registered unless every step succeeds.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CommandContext } from '../context.js';
+import { MlpError } from '../errors.js';
+import { applyObjects } from '../kube/apply.js';
+import { clusterAccess } from '../kube/cluster-access.js';
+import { watchTrainingJob } from '../kube/job-watch.js';
+import { namespaceOf } from '../render/render-context.js';
+import { artifactLocation, downloadModelArtifacts, ensureArtifactBucket } from './model-artifacts.js';
+import { nextVersion, registerVersion } from './model-registry.js';
+import type { TrainResult } from './trainer.js';
+import { validateModelDir } from './validate-model.js';
+
+/** The training container's name in templates/k8s/training/job.yaml. */
+const TRAINING_CONTAINER = 'train';
+
+export async function trainRemotely(context: CommandContext, signal: AbortSignal, now: () => Date = () => new Date()): Promise<TrainResult> {
+  const project = await context.loadConfig();
+  const { config } = project;
+  const remote = config.training?.remote;
+  if (!remote?.enabled || remote.artifacts === undefined) throw new Error('trainRemotely needs training.remote.enabled and artifacts (the schema requires them together)');
+  const log = (line: string): void => context.output.info(line);
+  const region = config.aws.region;
+
+  const version = await nextVersion(project.dir, config.name, now());
+  const location = artifactLocation(remote.artifacts, config.name, version);
+  // Before anything runs on the cluster: an unreachable or forbidden bucket would otherwise surface only after training.
+  await ensureArtifactBucket(location, region, signal, log);
+
+  const [{ buildProject }, { pushProject }, { renderManifests }] = await Promise.all([
+    import('../image/builder.js'),
+    import('../image/pusher.js'),
+    import('../render/renderer.js'),
+  ]);
+  await buildProject(context, { trainingOnly: true }, 'lines');
+  if (config.registry) await pushProject(context, { trainingOnly: true });
+
+  // Training runs on the cluster whatever deploy.target says: an EKS cluster (cluster.name) is reached the EKS way.
+  const access = await clusterAccess({ ...config, deploy: { ...config.deploy, target: 'eks' } }, context.io.env, signal);
+  log(`cluster: ${access.source}`);
+  const namespace = namespaceOf(config);
+  const objects = (await renderManifests(project, {
+    workloads: 'training',
+    training: { version, artifactsUri: location.uri },
+    warn: (line) => context.output.warn(line),
+  })) as KubernetesObject[];
+  const job = objects.find((object) => object.kind === 'Job')!;
+  const jobName = job.metadata!.name!;
+  await applyObjects(access.kubeConfig, objects, { project: config.name, namespace, dryRun: false, prune: false, log });
+  log(`training ${config.name} ${version} in Job ${jobName} (namespace ${namespace}); the model goes to ${location.uri}`);
+
+  const outcome = await watchTrainingJob(
+    access.kubeConfig,
+    { namespace, name: jobName, container: TRAINING_CONTAINER, timeoutSeconds: config.training!.timeoutSeconds },
+    signal,
+    log,
+  ).catch(async (error: unknown) => {
+    if (!signal.aborted) throw error;
+    await deleteJob(access.kubeConfig, namespace, jobName).catch(() => undefined);
+    throw new MlpError('interrupted', `Training was interrupted; Job ${jobName} was deleted and nothing was registered.`);
+  });
+
+  const staging = path.join(project.dir, '.mlp', 'staging', `${version}.${randomBytes(4).toString('hex')}`);
+  await mkdir(staging, { recursive: true });
+  try {
+    const manifest = await downloadModelArtifacts(location, staging, region, signal);
+    log(`downloaded ${manifest.files.length} files (${(manifest.bytes / 1e6).toFixed(1)} MB) from ${location.uri}`);
+    if (manifest.version !== version) log(`warning: ${location.uri}mlp-manifest.json says version "${manifest.version}", registered as ${version}`);
+    log('validating model.onnx and metadata.json');
+    const metadata = await validateModelDir(staging);
+    const registered = await registerVersion(project.dir, config.name, version, staging);
+    log(`registered ${config.name} ${version}`);
+    return {
+      model: config.name,
+      version,
+      dir: registered.dir,
+      latest: true,
+      metrics: registered.metrics,
+      metadata: { model_type: metadata.model_type, feature_names: metadata.feature_names, classes: metadata.classes },
+      venv: undefined,
+      trainingSeconds: outcome.seconds,
+      remote: { job: jobName, namespace, cluster: access.source, artifacts: location.uri, pod: outcome.pod },
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Ctrl-C stops the training on the cluster too: a Job left running would upload a model nobody registers. */
+async function deleteJob(kubeConfig: import('@kubernetes/client-node').KubeConfig, namespace: string, name: string): Promise<void> {
+  const { BatchV1Api } = await import('@kubernetes/client-node');
+  await kubeConfig.makeApiClient(BatchV1Api).deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+}

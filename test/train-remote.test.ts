@@ -1,0 +1,184 @@
+/**
+ * `mlp train --remote` end to end on the bench: mlp builds the real training image of examples/fraud and pushes it to
+ * the local registry, applies the Job to the real control plane, streams the pod's log and waits; the test plays the
+ * kubelet (kwok has no containers): it runs the Job's own container spec — image, args, env, user, read-only root —
+ * with the real Docker engine against moto's S3, writes what it printed to the pod's log, and ends the pod with its
+ * exit code (test/support/held-job.ts). mlp then downloads the model, checks it against the manifest, validates and
+ * registers it. Failures: a training that exits non-zero, training.timeoutSeconds passing, a quota refusing the pod.
+ */
+import type { KubeConfig, V1Container, V1Pod } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { benchStatus, describeWithBench, kubeconfigPath, motoChildEnv, motoEnv } from './support/bench.js';
+import { clearHeldJobLog, endHeldPod, HELD_NAMESPACE, waitForJobPod, writeHeldJobLog } from './support/held-job.js';
+import { spawnMlp, type ProcessRun } from './support/spawn-mlp.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The first run builds the training image: pip installs numpy, scikit-learn and onnx into it. */
+const FIRST_RUN_MS = 900_000;
+const RUN_MS = 240_000;
+
+describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseImage', 'buildx'], 'mlp train --remote: a training Job on the bench cluster', () => {
+  let work: string;
+  let project: string;
+  let kubeConfig: KubeConfig;
+  let k8s: typeof import('@kubernetes/client-node');
+  const bucket = `mlp-test-remote-${Date.now().toString(36)}`;
+
+  const env = (): Record<string, string> => ({ ...motoChildEnv(), CI: 'true', KUBECONFIG: kubeconfigPath() });
+  const mlp = (...args: string[]): Promise<ProcessRun> => spawnMlp(args, { cwd: project, env: env() });
+  const writeConfig = (training: string[] = []): void =>
+    writeFileSync(
+      path.join(project, 'mlp.yaml'),
+      [
+        'apiVersion: mlp/v1',
+        'name: fraud',
+        `registry: { type: generic, url: "${benchStatus().registry.url}" }`,
+        'cluster:',
+        '  name: bench',
+        `  context: ${kubeConfig.getCurrentContext()}`,
+        `  namespace: ${HELD_NAMESPACE}`,
+        'deploy: { target: eks }',
+        'build:',
+        '  platform: linux/amd64',
+        `  baseImage: ${benchStatus().baseImage.image}`,
+        `  pythonBaseImage: ${benchStatus().pythonImage.image}`,
+        'training:',
+        '  command: python train.py --out ${MLP_OUTPUT_DIR}',
+        '  requirements: requirements.txt',
+        ...training,
+        '  remote:',
+        '    enabled: true',
+        `    artifacts: s3://${bucket}/models`,
+        'services:',
+        '  - name: fraud',
+        '    model: { source: training }',
+      ].join('\n'),
+    );
+  const jobs = async () => (await kubeConfig.makeApiClient(k8s.BatchV1Api).listNamespacedJob({ namespace: HELD_NAMESPACE })).items;
+  const deleteJobs = async (): Promise<void> => {
+    const batch = kubeConfig.makeApiClient(k8s.BatchV1Api);
+    for (const job of await jobs().catch(() => [])) {
+      await batch.deleteNamespacedJob({ name: job.metadata!.name!, namespace: HELD_NAMESPACE, propagationPolicy: 'Background' }).catch(() => undefined);
+    }
+  };
+  const versions = async (): Promise<Array<{ version: string; latest: boolean }>> => {
+    const listed = await mlp('train', '--list', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    return JSON.parse(listed.stdout).versions;
+  };
+
+  beforeAll(async () => {
+    k8s = await import('@kubernetes/client-node');
+    kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath());
+    work = mkdtempSync(path.join(tmpdir(), 'mlp-train-remote-'));
+    project = path.join(work, 'fraud');
+    mkdirSync(project);
+    for (const file of ['train.py', 'requirements.txt']) cpSync(path.join(ROOT, 'examples', 'fraud', file), path.join(project, file));
+    writeConfig();
+    // The namespace is fixed (kwok serves logs for it alone) and outlives runs: start from no Jobs in it.
+    await deleteJobs();
+  });
+
+  afterAll(async () => {
+    await deleteJobs();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs the training in a Job, streams its log, downloads the uploaded model and registers it', async () => {
+    clearHeldJobLog();
+    const started = new Date();
+    const run = mlp('train', '--remote');
+    const pod = await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, FIRST_RUN_MS), run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} first:\n${r.stderr}`)))]);
+
+    // The kubelet's part: the Job's container as specified, on the real engine, against moto's S3.
+    const container = pod.spec!.containers[0]!;
+    expect(container.command).toBeUndefined();
+    const ran = await runJobContainer(pod, container, work);
+    writeHeldJobLog(ran.lines);
+    expect(ran.code, ran.lines.join('\n')).toBe(0);
+    await endHeldPod(kubeConfig, pod, ran.code);
+
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
+    // The training's own lines came through the pod log, then mlp's download and registration.
+    expect(done.stderr).toMatch(/mlp: uploaded \d+ files/);
+    expect(done.stderr).toContain(`downloaded`);
+    expect(done.stderr).toContain(`registered fraud ${version}`);
+    expect(done.stdout).toContain(`Registered fraud version ${version}`);
+    expect(done.stdout).toContain(`artifacts  s3://${bucket}/models/fraud/${version}/`);
+    expect(await versions()).toEqual([expect.objectContaining({ version, latest: true })]);
+  }, FIRST_RUN_MS + RUN_MS);
+
+  it('a training command that fails exits 10 with the log tail and registers nothing; the Job is kept for inspection', async () => {
+    clearHeldJobLog();
+    const before = await versions();
+    const started = new Date();
+    const run = mlp('train', '--remote');
+    const pod = await waitForJobPod(kubeConfig, HELD_NAMESPACE, started, RUN_MS);
+    // What a training that dies on bad data prints before exiting 1.
+    writeHeldJobLog(['loading 10000 transactions', 'Traceback (most recent call last):', 'ValueError: Input contains NaN']);
+    await endHeldPod(kubeConfig, pod, 1);
+    const done = await run;
+    expect(done.code, done.stderr).toBe(10);
+    expect(done.stderr).toMatch(/The training command in Job fraud-train-[0-9a-f]{10} exited with code 1; nothing was registered/);
+    expect(done.stderr).toContain('log: ValueError: Input contains NaN');
+    expect(done.stderr).toContain(`kubectl -n ${HELD_NAMESPACE} logs job/`);
+    expect(await versions()).toEqual(before);
+    const job = (await jobs()).find((candidate) => candidate.metadata?.name === pod.metadata?.labels?.['batch.kubernetes.io/job-name']);
+    expect(job?.status?.conditions?.find((condition) => condition.type === 'Failed')?.status).toBe('True');
+  }, RUN_MS);
+
+  it('stops at training.timeoutSeconds: the Job runs out of time and mlp exits 10 saying so', async () => {
+    clearHeldJobLog();
+    writeConfig(['  timeoutSeconds: 5']);
+    try {
+      const run = await mlp('train', '--remote');
+      expect(run.code, run.stderr).toBe(10);
+      expect(run.stderr).toContain('ran out of time: training.timeoutSeconds (5 s) passed; nothing was registered');
+    } finally {
+      writeConfig();
+    }
+  }, RUN_MS);
+
+  it("fails with exit 36 when the namespace's ResourceQuota refuses the training pod", async () => {
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedResourceQuota({ namespace: HELD_NAMESPACE, body: { metadata: { name: 'no-more-pods' }, spec: { hard: { pods: '0' } } } });
+    try {
+      const run = await mlp('train', '--remote');
+      expect(run.code, run.stderr).toBe(36);
+      expect(run.stderr).toMatch(/Training Job fraud-train-[0-9a-f]{10}: the ResourceQuota of namespace mlp-hold-training refuses its pod/);
+      expect(run.stderr).toContain('exceeded quota: no-more-pods');
+    } finally {
+      await core.deleteNamespacedResourceQuota({ name: 'no-more-pods', namespace: HELD_NAMESPACE });
+    }
+  }, RUN_MS);
+});
+
+/**
+ * Runs the pod's container the way a kubelet would: its image, args with $(VAR) expanded from its env, its user and
+ * read-only root with the emptyDirs as tmpfs, plus what reaches moto. Values go through an env file (0600), never argv.
+ */
+async function runJobContainer(pod: V1Pod, container: V1Container, work: string): Promise<{ code: number; lines: string[] }> {
+  const variables = Object.fromEntries((container.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
+  const args = (container.args ?? []).map((arg) => arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => variables[name] ?? whole));
+  const envFile = path.join(work, 'job.env');
+  writeFileSync(envFile, Object.entries({ ...variables, ...motoEnv() }).map(([name, value]) => `${name}=${value}`).join('\n'), { mode: 0o600 });
+  const user = pod.spec?.securityContext;
+  const mounts = (container.volumeMounts ?? []).flatMap((mount) => ['--tmpfs', `${mount.mountPath}:uid=${user?.runAsUser ?? 0},gid=${user?.runAsGroup ?? 0}`]);
+  const argv = ['run', '--rm', '--network', 'host', '--read-only', ...mounts, '--user', `${user?.runAsUser}:${user?.runAsGroup}`, '--env-file', envFile, container.image!, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, lines: output.split('\n').filter(Boolean) }));
+  });
+}
