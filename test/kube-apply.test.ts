@@ -68,6 +68,16 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     expect(invalid.message).toContain('ConfigMap/Not_A_Name');
   }, TIMEOUT_MS);
 
+  it("applies fields client-node's models name differently: a LimitRange keeps its default limits", async () => {
+    // client-node calls LimitRange's `default` `_default`; sent as the plain API JSON mlp renders, it used to vanish.
+    const limits = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace, labels }, spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '100m' }, default: { cpu: '200m' } }] } };
+    expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['created']);
+    const live = await kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedLimitRange({ name: 'limits', namespace });
+    expect(live.spec.limits[0]).toMatchObject({ type: 'Container', defaultRequest: { cpu: '100m' }, _default: { cpu: '200m' } });
+    expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['unchanged']);
+    await kubeConfig.makeApiClient(k8s.CoreV1Api).deleteNamespacedLimitRange({ name: 'limits', namespace });
+  }, TIMEOUT_MS);
+
   it('applies, rolls out, and a re-apply with no change makes no new ReplicaSet', async () => {
     expect((await apply([configMap, deployment('registry.local/api:v1')])).map((r) => r.action)).toEqual(['created', 'created']);
     await watch();

@@ -44,7 +44,6 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
         `  namespace: ${HELD_NAMESPACE}`,
         'deploy: { target: eks }',
         'build:',
-        '  platform: linux/amd64',
         `  baseImage: ${benchStatus().baseImage.image}`,
         `  pythonBaseImage: ${benchStatus().pythonImage.image}`,
         'training:',
@@ -72,6 +71,15 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     return JSON.parse(listed.stdout).versions;
   };
 
+  /** Starts mlp train --remote and resolves once its Job's pod runs (or fails if mlp exits before that). */
+  const startTraining = async (timeoutMs: number): Promise<{ run: Promise<ProcessRun>; pod: V1Pod }> => {
+    const started = new Date();
+    const run = mlp('train', '--remote');
+    const exitedFirst = run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} before its Job's pod ran:\n${r.stderr}`)));
+    exitedFirst.catch(() => undefined);
+    return { run, pod: await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, timeoutMs), exitedFirst]) };
+  };
+
   beforeAll(async () => {
     k8s = await import('@kubernetes/client-node');
     kubeConfig = new k8s.KubeConfig();
@@ -82,6 +90,7 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     for (const file of ['train.py', 'requirements.txt']) cpSync(path.join(ROOT, 'examples', 'fraud', file), path.join(project, file));
     writeConfig();
     // The namespace is fixed (kwok serves logs for it alone) and outlives runs: start from no Jobs in it.
+    await kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: HELD_NAMESPACE } } }).catch(() => undefined);
     await deleteJobs();
   });
 
@@ -92,9 +101,7 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
 
   it('runs the training in a Job, streams its log, downloads the uploaded model and registers it', async () => {
     clearHeldJobLog();
-    const started = new Date();
-    const run = mlp('train', '--remote');
-    const pod = await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, FIRST_RUN_MS), run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} first:\n${r.stderr}`)))]);
+    const { run, pod } = await startTraining(FIRST_RUN_MS);
 
     // The kubelet's part: the Job's container as specified, on the real engine, against moto's S3.
     const container = pod.spec!.containers[0]!;
@@ -119,9 +126,7 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
   it('a training command that fails exits 10 with the log tail and registers nothing; the Job is kept for inspection', async () => {
     clearHeldJobLog();
     const before = await versions();
-    const started = new Date();
-    const run = mlp('train', '--remote');
-    const pod = await waitForJobPod(kubeConfig, HELD_NAMESPACE, started, RUN_MS);
+    const { run, pod } = await startTraining(RUN_MS);
     // What a training that dies on bad data prints before exiting 1.
     writeHeldJobLog(['loading 10000 transactions', 'Traceback (most recent call last):', 'ValueError: Input contains NaN']);
     await endHeldPod(kubeConfig, pod, 1);

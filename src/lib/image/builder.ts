@@ -90,7 +90,7 @@ async function openSession(context: CommandContext, options: BuildOptions): Prom
     if (!/^linux\/(amd64|arm64)$/.test(options.platform)) throw new UsageError(`--platform ${options.platform}: mlp builds linux/amd64 or linux/arm64.`);
     platform = { platform: options.platform, source: '--platform' };
   } else if (config.build.platform !== undefined) platform = { platform: config.build.platform, source: 'build.platform' };
-  else if (config.deploy.target === 'eks') platform = await clusterPlatform(config, context.signal);
+  else if (config.deploy.target === 'eks') platform = await clusterPlatform(config, context.io.env, context.signal);
   else platform = { platform: engine.platform, source: `the local Docker engine (${engine.serverVersion})` };
 
   const caFile = config.build.caFile ? path.resolve(project.dir, config.build.caFile) : context.io.env.NODE_EXTRA_CA_CERTS;

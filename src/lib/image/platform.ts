@@ -35,10 +35,14 @@ export function nodegroupPlatform(nodegroup: Nodegroup): string | undefined {
   return undefined;
 }
 
-/** The platform of the cluster's nodes: the configured nodegroup's, or all nodegroups' when they agree. */
-export async function clusterPlatform(config: Pick<MlpConfig, 'cluster' | 'aws'>, signal?: AbortSignal): Promise<PlatformChoice> {
+/**
+ * The platform of the cluster's nodes: with cluster.context (a kubeconfig cluster) the nodes' kubernetes.io/arch
+ * labels; on EKS the configured nodegroup's, or all nodegroups' when they agree.
+ */
+export async function clusterPlatform(config: Pick<MlpConfig, 'cluster' | 'aws' | 'deploy'>, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<PlatformChoice> {
   const cluster = config.cluster;
   if (!cluster) throw new MlpError('config', 'The eks target needs a cluster section in mlp.yaml.', { hint: 'add cluster.name (and cluster.nodegroup)' });
+  if (cluster.context) return nodesPlatform(config, env, signal);
   const region = config.aws.region;
   const { DescribeNodegroupCommand, ListNodegroupsCommand } = await import('@aws-sdk/client-eks');
   const client = await eksClient({ region });
@@ -68,6 +72,18 @@ export async function clusterPlatform(config: Pick<MlpConfig, 'cluster' | 'aws'>
   } finally {
     client.destroy();
   }
+}
+
+async function nodesPlatform(config: Pick<MlpConfig, 'cluster' | 'aws' | 'deploy'>, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<PlatformChoice> {
+  const [{ clusterAccess }, { CoreV1Api }] = await Promise.all([import('../kube/cluster-access.js'), import('@kubernetes/client-node')]);
+  const { kubeConfig, source } = await clusterAccess(config, env, signal);
+  const { items } = await kubeConfig.makeApiClient(CoreV1Api).listNode();
+  const linux = items.filter((node) => (node.metadata?.labels?.['kubernetes.io/os'] ?? 'linux') === 'linux');
+  const arches = [...new Set(linux.map((node) => node.metadata?.labels?.['kubernetes.io/arch'] ?? node.status?.nodeInfo?.architecture))];
+  if (arches.length === 1 && arches[0] && /^(amd64|arm64)$/.test(arches[0])) return { platform: `linux/${arches[0]}`, source: `the nodes of ${source}` };
+  throw new MlpError('config', `Cannot tell which platform to build for: the nodes of ${source} run ${arches.join(', ') || 'nothing (no linux nodes)'}.`, {
+    hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml',
+  });
 }
 
 /** Refuses an image whose platform is not the nodes': it would crash-loop with "exec format error". */

@@ -114,7 +114,7 @@ export async function pushProject(context: CommandContext, options: PushOptions 
 
   const records = await Promise.all(names.map((name) => requireBuilt(project, cli, name)));
   let nodes: PlatformChoice | undefined;
-  if (config.deploy.target === 'eks') nodes = await clusterPlatform(config, context.signal);
+  if (config.deploy.target === 'eks') nodes = await clusterPlatform(config, context.io.env, context.signal);
   for (const record of records) if (nodes) requireMatchingPlatform(record.service, record.platform, nodes);
 
   const isEcr = config.registry?.type !== 'generic';

@@ -7,6 +7,7 @@ import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kuberne
 import { MlpError } from '../errors.js';
 import { TRAINING_COMPONENT } from '../render/render-context.js';
 import { comparable } from './comparable.js';
+import { toModel } from './wire.js';
 
 export const FIELD_MANAGER = 'mlp';
 export const PROJECT_LABEL = 'mlp.dev/project';
@@ -101,7 +102,7 @@ export async function applyObjects(kubeConfig: KubeConfig, objects: readonly Kub
     const before = await readOrUndefined(client, object).catch((error: unknown) => {
       throw applyError(object, error);
     });
-    const after = await client.patch(object, undefined, dryRun, FIELD_MANAGER, true, PatchStrategy.ServerSideApply).catch((error: unknown) => {
+    const after = await client.patch(await toModel(object), undefined, dryRun, FIELD_MANAGER, true, PatchStrategy.ServerSideApply).catch((error: unknown) => {
       throw applyError(object, error);
     });
     // A dry run persists nothing, so the resourceVersion never moves: compare what the server would store instead.

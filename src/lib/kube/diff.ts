@@ -8,6 +8,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { MlpError } from '../errors.js';
 import { FIELD_MANAGER } from './apply.js';
 import { comparable } from './comparable.js';
+import { toModel, toWire } from './wire.js';
 
 export interface ObjectDiff {
   kind: string;
@@ -34,14 +35,14 @@ export async function diffObjects(kubeConfig: KubeConfig, objects: readonly Kube
     });
     let desired: KubernetesObject;
     try {
-      desired = await client.patch(object, undefined, 'All', FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      desired = await client.patch(await toModel(object), undefined, 'All', FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (error) {
       // A namespaced object's namespace that does not exist yet: the dry run cannot say more than "create".
       if ((error as { code?: number }).code === 404 && !live) desired = object;
       else throw new MlpError('apply', `The API server rejected ${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`);
     }
-    const before = live ? stringify(comparable(live), { sortMapEntries: true }) : '';
-    const after = stringify(comparable(desired), { sortMapEntries: true });
+    const before = live ? stringify(comparable(await toWire(live)), { sortMapEntries: true }) : '';
+    const after = stringify(comparable(desired === object ? object : await toWire(desired)), { sortMapEntries: true });
     const name = `${object.kind}/${object.metadata!.name}${object.metadata?.namespace ? ` (${object.metadata.namespace})` : ''}`;
     const change: ObjectDiff['change'] = !live ? 'create' : before === after ? 'none' : 'update';
     diffs.push({

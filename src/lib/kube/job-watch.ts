@@ -8,7 +8,7 @@ import type { CoreV1Event, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { clients, podCause, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import { clients, podCause, QUOTA_REFUSAL, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -89,7 +89,7 @@ function containerStarted(pod: V1Pod, container: string): boolean {
 /** The Job controller cannot create the pod when the quota refuses it; it says so only in an event. */
 async function quotaRefusal(c: Clients, target: TrainingJobTarget) {
   const { items } = await c.core.listNamespacedEvent({ namespace: target.namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${target.name}` });
-  const refused = items.find((event: CoreV1Event) => event.reason === 'FailedCreate' && /exceeded quota|forbidden: exceeded/i.test(event.message ?? ''));
+  const refused = items.find((event: CoreV1Event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''));
   if (!refused) return undefined;
   return { kind: 'rolloutQuota' as const, message: `the ResourceQuota of namespace ${target.namespace} refuses its pod.`, details: [refused.message ?? ''] };
 }

@@ -14,6 +14,8 @@ export const ROLLBACK_FIELD_MANAGER = 'mlp-rollback';
 const POLL_MS = 1000;
 /** A pod may wait this long for a node (a cluster autoscaler adds one) before FailedScheduling is the verdict. */
 export const UNSCHEDULABLE_GRACE_MS = 60_000;
+/** How the API server words a pod the ResourceQuota refuses: over the quota, or without the requests/limits it needs. */
+export const QUOTA_REFUSAL = /exceeded quota|failed quota/i;
 const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 export interface RolloutTarget {
@@ -65,7 +67,7 @@ export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1R
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (newest) {
     const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
-    if (failure && /exceeded quota|forbidden: exceeded/i.test(failure.message ?? '')) {
+    if (failure && QUOTA_REFUSAL.test(failure.message ?? '')) {
       return { kind: 'rolloutQuota', message: `${name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
     }
     const hash = newest.metadata?.labels?.['pod-template-hash'];

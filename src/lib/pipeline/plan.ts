@@ -22,7 +22,7 @@ export interface PipelinePlan {
   stages: PlannedStage[];
 }
 
-type PlanInput = Pick<MlpConfig, 'deploy' | 'services'> & { training?: unknown };
+type PlanInput = Pick<MlpConfig, 'deploy' | 'services'> & { training?: { remote?: { enabled?: boolean } | undefined } | undefined };
 
 export function planPipeline(config: PlanInput, skips: StageSkips): PipelinePlan {
   const target = config.deploy.target;
@@ -38,7 +38,9 @@ export function planPipeline(config: PlanInput, skips: StageSkips): PipelinePlan
   const stages: PlannedStage[] = [
     decide(
       'train',
-      'run training.command and register a new model version',
+      config.training?.remote?.enabled
+        ? 'build and push the training image, run training.command as a Job on the cluster, register the model it uploads'
+        : 'run training.command and register a new model version',
       config.training === undefined
         ? 'mlp.yaml has no training section'
         : !trainsModel && 'no service serves the trained model',
