@@ -73,7 +73,7 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     const limits = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace, labels }, spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '100m' }, default: { cpu: '200m' } }] } };
     expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['created']);
     const live = await kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedLimitRange({ name: 'limits', namespace });
-    expect(live.spec.limits[0]).toMatchObject({ type: 'Container', defaultRequest: { cpu: '100m' }, _default: { cpu: '200m' } });
+    expect(live.spec?.limits[0]).toMatchObject({ type: 'Container', defaultRequest: { cpu: '100m' }, _default: { cpu: '200m' } });
     expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['unchanged']);
     await kubeConfig.makeApiClient(k8s.CoreV1Api).deleteNamespacedLimitRange({ name: 'limits', namespace });
   }, TIMEOUT_MS);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # up.sh [--install] — bring the real-component bench up: Docker engine, registry, moto, Node base image,
-# the buildx plugin.
+# the buildx plugin, Python base image.
 # Without --install it never installs anything: a component whose binary is missing is reported as
 # "missing: <component> (...)" and the rest still start. Writes $cache/bench.env describing what is up.
 set -euo pipefail
@@ -60,6 +60,8 @@ run_component registry bash "$BENCH_DIR/registry.sh" up
 run_component moto bash "$BENCH_DIR/moto.sh" up
 run_component baseImage bash "$BENCH_DIR/base-image.sh"
 run_component buildx bash "$BENCH_DIR/buildx.sh" status
+# The training image's base (mlp-bench/python:3.11-bookworm-slim), from the same cached rootfs as baseImage.
+run_component pythonImage bash "$BENCH_DIR/python-image.sh"
 # Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok fake nodes).
 run_component kube bash "$BENCH_DIR/kube.sh" up
 
@@ -71,6 +73,7 @@ env_file=$BENCH_CACHE/bench.env
   [[ ${state[moto]} == up ]] && echo "MLP_BENCH_AWS_ENDPOINT_URL=http://127.0.0.1:$BENCH_MOTO_PORT"
   [[ ${state[baseImage]} == up ]] && echo "MLP_BENCH_BASE_IMAGE=$BENCH_BASE_IMAGE"
   [[ ${state[buildx]} == up ]] && echo "MLP_BENCH_BUILDX=1"
+  [[ ${state[pythonImage]} == up ]] && echo "MLP_BENCH_PYTHON_IMAGE=${MLP_BENCH_PYTHON_IMAGE:-mlp-bench/python:3.11-bookworm-slim}"
   [[ ${state[kube]} == up ]] && echo "MLP_BENCH_KUBECONFIG=$BENCH_CACHE/kube/kubeconfig"
   true
 } >"$env_file.tmp"

@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REGISTRY = `127.0.0.1:${process.env.MLP_BENCH_REGISTRY_PORT ?? '5000'}`;
 const MOTO = `http://127.0.0.1:${process.env.MLP_BENCH_MOTO_PORT ?? '5055'}`;
 const BASE_IMAGE = process.env.MLP_BENCH_BASE_IMAGE ?? 'mlp-bench/node:20-bookworm-slim';
+const PYTHON_IMAGE = process.env.MLP_BENCH_PYTHON_IMAGE ?? 'mlp-bench/python:3.11-bookworm-slim';
 const UP_TIMEOUT_MS = 15 * 60_000;
 const KUBECONFIG = join(process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench'), 'kube', 'kubeconfig');
 
@@ -92,6 +93,13 @@ async function probeBaseImage(docker: ComponentStatus): Promise<BenchStatus['bas
   return { up: false, why: `docker image inspect ${BASE_IMAGE} failed: ${r.error ?? lastLine(r.output)}` };
 }
 
+async function probePythonImage(docker: ComponentStatus): Promise<BenchStatus['pythonImage']> {
+  if (!docker.up) return { up: false, why: 'the Docker engine is not up' };
+  const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', PYTHON_IMAGE], 30_000);
+  if (r.code === 0) return { up: true, image: PYTHON_IMAGE };
+  return { up: false, why: `docker image inspect ${PYTHON_IMAGE} failed: ${r.error ?? lastLine(r.output)}` };
+}
+
 async function probeBuildx(docker: ComponentStatus): Promise<ComponentStatus> {
   if (!docker.up) return { up: false, why: 'the Docker engine is not up' };
   const r = await run('docker', ['buildx', 'version'], 30_000);
@@ -144,14 +152,20 @@ export default async function setup(project: TestProject): Promise<void> {
       upNote = `test/bench/up.sh ${r.error ?? `exited ${r.code}`}`;
     } else {
       // Say what was started in the background, so nobody wonders where the processes came from.
-      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|kube): (started|starting|built|importing|debootstrap)/.test(l));
+      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|python image|kube): (started|starting|built|importing|debootstrap)/.test(l));
       if (started.length > 0) process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
     }
   }
 
   const docker = await probeDocker();
-  const [registry, moto, baseImage, buildx] = await Promise.all([probeRegistry(), probeMoto(), probeBaseImage(docker), probeBuildx(docker)]);
-  const bench: BenchStatus = { docker, registry, moto, baseImage, kube: await probeKube(), buildx };
+  const [registry, moto, baseImage, buildx, pythonImage] = await Promise.all([
+    probeRegistry(),
+    probeMoto(),
+    probeBaseImage(docker),
+    probeBuildx(docker),
+    probePythonImage(docker),
+  ]);
+  const bench: BenchStatus = { docker, registry, moto, baseImage, kube: await probeKube(), buildx, pythonImage };
 
   for (const name of Object.keys(bench) as BenchComponent[]) {
     const c = bench[name];

@@ -1,11 +1,11 @@
 /**
  * Helpers for test files that need real components from the test bench (test/bench/*.sh): a Docker
- * engine, a registry, moto (AWS APIs) and the local Node base image. test/setup/global-setup.ts probes
+ * engine, a registry, moto (AWS APIs) and the local Node and Python base images. test/setup/global-setup.ts probes
  * them once per run and provides their status as `inject('bench')`.
  */
 import { describe, inject, it } from 'vitest';
 
-export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx';
+export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage';
 
 export interface ComponentStatus {
   up: boolean;
@@ -25,6 +25,8 @@ export interface BenchStatus {
   kube: ComponentStatus & { kubeconfig?: string };
   /** The docker buildx CLI plugin (test/bench/buildx.sh), which `mlp build` prefers to plain `docker build`. */
   buildx: ComponentStatus;
+  /** image: the local Python base image (test/bench/python-image.sh) for `build.pythonBaseImage` of training images. */
+  pythonImage: ComponentStatus & { image?: string };
 }
 
 declare module 'vitest' {
@@ -40,7 +42,7 @@ export function benchStatus(): BenchStatus {
   const status = inject('bench') as BenchStatus | undefined;
   if (status) return status;
   const down = { up: false, why: NOT_PROBED };
-  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down };
+  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down, pythonImage: down };
 }
 
 /**

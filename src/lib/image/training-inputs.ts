@@ -1,6 +1,7 @@
 /**
- * The training image's inputs (training.remote.enabled): templates/docker/train.Dockerfile and the training
- * workdir, without what never belongs in an image (mlp's state, git, virtualenvs, caches).
+ * The training image's inputs (training.remote.enabled): templates/docker/train.Dockerfile, the runner that is its
+ * ENTRYPOINT (templates/docker/train-runtime/, under .mlp-train/ in the context) and the training workdir, without what
+ * never belongs in an image (mlp's state, git, virtualenvs, caches).
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +14,11 @@ import { DOCKERFILE_IN_CONTEXT, type ContextFile, type ImageInputs } from './bui
 /** The training image's name beside the services' (a service cannot be called this: names are DNS labels, this has a dot). */
 export const TRAINING_IMAGE = 'training.job';
 
-const LEFT_OUT = new Set(['.mlp', '.git', '.venv', 'venv', '__pycache__', 'node_modules', '.pytest_cache', '.mypy_cache', DOCKERFILE_IN_CONTEXT]);
+/** Where the runner's files go in the build context; the workdir's own files never take this name. */
+const RUNNER_IN_CONTEXT = '.mlp-train';
+const RUNNER_FILES = ['mlp_train_job.py', 'requirements.txt'];
+
+const LEFT_OUT = new Set(['.mlp', '.git', '.venv', 'venv', '__pycache__', 'node_modules', '.pytest_cache', '.mypy_cache', DOCKERFILE_IN_CONTEXT, RUNNER_IN_CONTEXT]);
 
 export async function trainingImageInputs(project: ProjectConfig, training: NonNullable<MlpConfig['training']>, platform: string): Promise<ImageInputs> {
   const workdir = path.resolve(project.dir, training.workdir);
@@ -23,7 +28,10 @@ export async function trainingImageInputs(project: ProjectConfig, training: NonN
       hint: 'list the training dependencies in a pip requirements file and set training.requirements',
     });
   }
-  const files: ContextFile[] = [{ path: DOCKERFILE_IN_CONTEXT, source: packageFile('templates/docker/train.Dockerfile') }];
+  const files: ContextFile[] = [
+    { path: DOCKERFILE_IN_CONTEXT, source: packageFile('templates/docker/train.Dockerfile') },
+    ...RUNNER_FILES.map((name) => ({ path: `${RUNNER_IN_CONTEXT}/${name}`, source: packageFile(`templates/docker/train-runtime/${name}`) })),
+  ];
   for (const file of await walk(workdir)) files.push({ path: path.relative(workdir, file).split(path.sep).join('/'), source: file });
   return { files, args: { BASE_IMAGE: project.config.build.pythonBaseImage, REQUIREMENTS: requirements, platform } };
 }

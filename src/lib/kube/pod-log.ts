@@ -1,11 +1,9 @@
 /**
- * Follows one container's log through the API server (`kubectl logs -f`), line by line, keeping the last lines
- * for error messages. A node may keep a followed stream open after the container is gone (kwok always does), so
- * the caller ends it with stop(), after giving it a moment to deliver what is still in flight.
+ * A pod's log through the API server: followed line by line while a Job runs, or its last lines for a diagnosis.
  */
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PodLogFollower {
@@ -16,27 +14,50 @@ export interface PodLogFollower {
   stop(drainMs?: number): Promise<void>;
 }
 
+/**
+ * Follows one container's log through the API server (`kubectl logs -f`), line by line, keeping the last lines
+ * for error messages. It is a plain HTTPS request rather than client-node's Log, whose request can only be
+ * cancelled once the first byte has arrived: a node that holds a quiet stream open (kwok does, a real kubelet
+ * may until the container prints) would otherwise keep mlp from stopping. A node may also keep the stream open
+ * after the container is gone, so the caller ends it with stop(), after a moment for what is still in flight.
+ */
 export async function followPodLog(
   kubeConfig: KubeConfig,
   target: { namespace: string; pod: string; container: string },
   onLine: (line: string) => void,
   keep = 20,
 ): Promise<PodLogFollower> {
-  const { Log } = await import('@kubernetes/client-node');
-  const stream = new PassThrough();
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(`${cluster.server}/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`);
+  url.searchParams.set('container', target.container);
+  url.searchParams.set('follow', 'true');
+  const options: https.RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(options);
+  const abort = new AbortController();
   const tail: string[] = [];
   let lines = 0;
   const ended = new Promise<void>((resolve) => {
-    const reader = createInterface({ input: stream, crlfDelay: Infinity });
-    reader.on('line', (line) => {
-      lines += 1;
-      tail.push(line);
-      if (tail.length > keep) tail.shift();
-      onLine(line);
+    const request = https.get(url, { ...options, signal: abort.signal }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        resolve();
+        return;
+      }
+      const reader = createInterface({ input: response, crlfDelay: Infinity });
+      reader.on('line', (line) => {
+        lines += 1;
+        tail.push(line);
+        if (tail.length > keep) tail.shift();
+        onLine(line);
+      });
+      reader.on('close', resolve);
+      // Aborting errors the response ("aborted"), and readline re-emits its input's errors as its own.
+      reader.on('error', () => resolve());
+      response.on('error', () => resolve());
     });
-    reader.on('close', resolve);
+    request.on('error', () => resolve()); // aborted, or the API server went away: the log is best effort
   });
-  const request = await new Log(kubeConfig).log(target.namespace, target.pod, target.container, stream, { follow: true, timestamps: false });
   return {
     tail,
     get lines() {
@@ -44,9 +65,7 @@ export async function followPodLog(
     },
     async stop(drainMs = 0) {
       if (drainMs > 0) await Promise.race([ended, sleep(drainMs)]);
-      request.abort();
-      // An aborted response does not end the stream it was piped into.
-      stream.end();
+      abort.abort();
       await ended;
     },
   };
