@@ -93,6 +93,12 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
     expect(run.stderr).toContain(`Namespace/${namespace} created`);
     expect(run.stderr).toContain('api: rolled out (2/2 available)');
     expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(1)}`);
+    // The bench cluster has the Prometheus Operator's own ServiceMonitor CRD (test/bench/kube.sh), which validates it.
+    expect(run.stderr).toContain(`ServiceMonitor/api in ${namespace} created`);
+    const monitor = (await kubeConfig
+      .makeApiClient(k8s.CustomObjectsApi)
+      .getNamespacedCustomObject({ group: 'monitoring.coreos.com', version: 'v1', namespace, plural: 'servicemonitors', name: 'api' })) as { spec: { endpoints: Array<{ path?: string }> } };
+    expect(monitor.spec.endpoints.map((endpoint) => endpoint.path)).toEqual(['/metrics']);
   }, TIMEOUT_MS);
 
   it('a re-deploy with nothing changed changes nothing and makes no new ReplicaSet', async () => {

@@ -134,6 +134,7 @@ const PLURALS: Record<string, string> = {
   NetworkPolicy: 'networkpolicies',
   Ingress: 'ingresses',
   Job: 'jobs',
+  ServiceMonitor: 'servicemonitors',
 };
 
 /**
@@ -225,13 +226,14 @@ describeWithBench(['kube'], 'mlp render output passes the API server (bench kube
     await dryRunApply(manifests);
   });
 
-  it('accepts an ingress, an NLB Service, IRSA and the training Job; their pods meet Pod Security "restricted"', async () => {
+  it('accepts an ingress, an NLB Service, IRSA, ServiceMonitors and the training Job; their pods meet Pod Security "restricted"', async () => {
     const namespace = await realNamespace();
-    const run = await runMlp(['render', '-C', await exampleCopy((text) => everything(inNamespace(namespace)(text)))]);
+    const run = await runMlp(['render', '-C', await exampleCopy((text) => everything(inNamespace(namespace)(text))), '--service-monitor']);
     expect(run.exitCode, run.stderr).toBe(0);
     const manifests = parseManifests(run.stdout);
     const kinds = manifests.map((manifest) => manifest.kind);
-    for (const kind of ['Ingress', 'Job', 'HorizontalPodAutoscaler']) expect(kinds).toContain(kind);
+    // ServiceMonitor: against the Prometheus Operator's own CRD schema, which the bench cluster has (kube.sh).
+    for (const kind of ['Ingress', 'Job', 'HorizontalPodAutoscaler', 'ServiceMonitor']) expect(kinds).toContain(kind);
     expect(manifests.filter((manifest) => manifest.kind === 'Deployment')).toHaveLength(2);
     expect(manifests.find((manifest) => manifest.kind === 'Service' && manifest.metadata?.name === 'scorer-public')).toBeDefined();
     await dryRunApply(manifests);

@@ -123,6 +123,30 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     expect(await versions()).toEqual([expect.objectContaining({ version, latest: true })]);
   }, FIRST_RUN_MS + RUN_MS);
 
+  it('mlp deploy trains on the cluster first, then builds, pushes and rolls out the model the Job produced', async () => {
+    clearHeldJobLog();
+    const started = new Date();
+    const run = spawnMlp(['deploy', '--skip-test'], { cwd: project, env: env() });
+    const exitedFirst = run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} before its Job's pod ran:\n${r.stderr}`)));
+    exitedFirst.catch(() => undefined);
+    const pod = await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, RUN_MS), exitedFirst]);
+    const container = pod.spec!.containers[0]!;
+    const ran = await runJobContainer(pod, container, work);
+    writeHeldJobLog(ran.lines);
+    expect(ran.code, ran.lines.join('\n')).toBe(0);
+    await endHeldPod(kubeConfig, pod, ran.code);
+
+    const done = await run;
+    expect(done.code, done.stderr).toBe(0);
+    const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
+    expect(done.stderr).toContain(`registered fraud ${version}`);
+    expect(done.stderr).toContain('fraud: rolled out');
+    const deployment = await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'fraud', namespace: HELD_NAMESPACE });
+    // The serving image that rolled out is the one just built around that version, from the registry by digest.
+    expect(deployment.metadata?.labels?.['app.kubernetes.io/version']).toBe(version);
+    expect(deployment.spec!.template.spec!.containers[0]!.image).toMatch(new RegExp(`^${benchStatus().registry.url}/fraud/fraud@sha256:[0-9a-f]{64}$`));
+  }, RUN_MS * 2);
+
   it('a training command that fails exits 10 with the log tail and registers nothing; the Job is kept for inspection', async () => {
     clearHeldJobLog();
     const before = await versions();

@@ -149,9 +149,12 @@ describe('mlp train options', () => {
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, model: 'broken', versions: [] });
   });
 
-  it('--remote is not built yet and changes nothing', async () => {
+  it('--remote without training.remote.artifacts says where the model would have to go, and changes nothing', async () => {
     const run = await runMlp(['train', '-C', example, '--remote'], { env });
-    expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
-    expect(run.stderr).toContain('mlp train --remote');
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
+    expect(run.stderr).toContain('training.remote.artifacts');
+    expect(run.stderr).toContain('is required when remote training is enabled');
+    const both = await runMlp(['train', '-C', example, '--remote', '--local'], { env });
+    expect(both.exitCode).toBe(EXIT_CODES.usage.code);
   });
 });

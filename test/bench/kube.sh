@@ -20,6 +20,8 @@ DIR=$BENCH_CACHE/kube
 BIN=$DIR/$KUBE_VERSION/bin
 PKI=$DIR/pki
 KUBECONFIG_FILE=$DIR/kubeconfig
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
+SERVICEMONITOR_CRD=$DIR/servicemonitors.crd.yaml
 PORT=${MLP_BENCH_KUBE_PORT:-6443}
 ETCD_PORT=${MLP_BENCH_KUBE_ETCD_PORT:-12379}
 # Fixed: the controller-manager's, the scheduler's and kwok's health ports (all on 127.0.0.1).
@@ -91,7 +93,33 @@ install() {
   done
   build etcd etcd go.etcd.io/etcd/server/v3 ''
   build kwok kwok sigs.k8s.io/kwok/cmd/kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+  fetch_servicemonitor_crd
   echo "kube: binaries in $BIN (kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
+}
+
+# The Prometheus Operator's own ServiceMonitor CRD, from its Go module (the module proxy serves the whole
+# repository), so that the cluster is one where mlp deploy renders and applies ServiceMonitors.
+fetch_servicemonitor_crd() {
+  [[ -s $SERVICEMONITOR_CRD ]] && return 0
+  local dir
+  dir=$(cd "$DIR" && GOFLAGS=-mod=mod "$GO" mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" |
+    awk -F'"' '$2 == "Dir" { print $4 }') || die "go mod download prometheus-operator $PROMETHEUS_OPERATOR_VERSION failed"
+  cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" "$SERVICEMONITOR_CRD.tmp"
+  mv "$SERVICEMONITOR_CRD.tmp" "$SERVICEMONITOR_CRD"
+  echo "kube: ServiceMonitor CRD from prometheus-operator $PROMETHEUS_OPERATOR_VERSION"
+}
+
+# Installs the ServiceMonitor CRD unless the API server has it (the API server takes YAML bodies).
+install_servicemonitor_crd() {
+  [[ -s $SERVICEMONITOR_CRD ]] || return 0
+  kapi GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/servicemonitors.monitoring.coreos.com >/dev/null 2>&1 && return 0
+  kapi POST /apis/apiextensions.k8s.io/v1/customresourcedefinitions -H 'Content-Type: application/yaml' \
+    --data-binary "@$SERVICEMONITOR_CRD" >/dev/null || die "installing the ServiceMonitor CRD failed"
+  local deadline=$((SECONDS + 30))
+  until kapi GET /apis/monitoring.coreos.com/v1 >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "the ServiceMonitor CRD was created but monitoring.coreos.com/v1 is not served"
+    sleep 0.3
+  done
 }
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -276,6 +304,7 @@ up() {
     stop_pidfile "$DIR/kwok.pid" kwok
   fi
   if pki_complete && [[ -s $KUBECONFIG_FILE ]] && all_ok; then
+    install_servicemonitor_crd
     echo "kube: already up on https://127.0.0.1:$PORT (kubeconfig $KUBECONFIG_FILE)"
     return 0
   fi
@@ -343,6 +372,7 @@ up() {
     ((SECONDS < deadline)) || fail kwok "did not make the nodes ${NODES[*]} Ready within $WAIT s"
     sleep 0.3
   done
+  install_servicemonitor_crd
   echo "kube: up on https://127.0.0.1:$PORT (kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION;" \
     "nodes ${NODES[*]}; kubeconfig $KUBECONFIG_FILE; logs $DIR/*.log); stop it with: bash test/bench/kube.sh down"
 }

@@ -25,6 +25,8 @@ export const PRUNABLE_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }>
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  // Only where the Prometheus Operator's CRD is installed; elsewhere listing it is a 404 and it is passed over.
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor' },
 ];
 
 export interface AppliedObject {
