@@ -71,13 +71,28 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     return JSON.parse(listed.stdout).versions;
   };
 
-  /** Starts mlp train --remote and resolves once its Job's pod runs (or fails if mlp exits before that). */
-  const startTraining = async (timeoutMs: number): Promise<{ run: Promise<ProcessRun>; pod: V1Pod }> => {
+  /** Starts mlp (train --remote by default) and resolves once its Job's pod runs, or fails if mlp exits before. */
+  const startTraining = async (timeoutMs: number, args: string[] = ['train', '--remote']): Promise<{ run: Promise<ProcessRun>; pod: V1Pod }> => {
     const started = new Date();
-    const run = mlp('train', '--remote');
+    const run = mlp(...args);
     const exitedFirst = run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} before its Job's pod ran:\n${r.stderr}`)));
     exitedFirst.catch(() => undefined);
     return { run, pod: await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, timeoutMs), exitedFirst]) };
+  };
+  /**
+   * The kubelet's part: the Job's container as specified, on the real engine against moto's S3; what it printed
+   * becomes the pod's log and its exit code the pod's. Resolves with mlp's run and the version the Job trained.
+   */
+  const trainAsKubelet = async (timeoutMs: number, args?: string[]): Promise<{ done: ProcessRun; version: string; container: V1Container }> => {
+    clearHeldJobLog();
+    const { run, pod } = await startTraining(timeoutMs, args);
+    const container = pod.spec!.containers[0]!;
+    const ran = await runJobContainer(pod, container, work);
+    writeHeldJobLog(ran.lines);
+    expect(ran.code, ran.lines.join('\n')).toBe(0);
+    await endHeldPod(kubeConfig, pod, ran.code);
+    const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
+    return { done: await run, version, container };
   };
 
   beforeAll(async () => {
@@ -100,20 +115,9 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
   });
 
   it('runs the training in a Job, streams its log, downloads the uploaded model and registers it', async () => {
-    clearHeldJobLog();
-    const { run, pod } = await startTraining(FIRST_RUN_MS);
-
-    // The kubelet's part: the Job's container as specified, on the real engine, against moto's S3.
-    const container = pod.spec!.containers[0]!;
+    const { done, version, container } = await trainAsKubelet(FIRST_RUN_MS);
     expect(container.command).toBeUndefined();
-    const ran = await runJobContainer(pod, container, work);
-    writeHeldJobLog(ran.lines);
-    expect(ran.code, ran.lines.join('\n')).toBe(0);
-    await endHeldPod(kubeConfig, pod, ran.code);
-
-    const done = await run;
     expect(done.code, done.stderr).toBe(0);
-    const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
     // The training's own lines came through the pod log, then mlp's download and registration.
     expect(done.stderr).toMatch(/mlp: uploaded \d+ files/);
     expect(done.stderr).toContain(`downloaded`);
@@ -124,21 +128,8 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
   }, FIRST_RUN_MS + RUN_MS);
 
   it('mlp deploy trains on the cluster first, then builds, pushes and rolls out the model the Job produced', async () => {
-    clearHeldJobLog();
-    const started = new Date();
-    const run = spawnMlp(['deploy', '--skip-test'], { cwd: project, env: env() });
-    const exitedFirst = run.then((r) => Promise.reject(new Error(`mlp exited ${r.code} before its Job's pod ran:\n${r.stderr}`)));
-    exitedFirst.catch(() => undefined);
-    const pod = await Promise.race([waitForJobPod(kubeConfig, HELD_NAMESPACE, started, RUN_MS), exitedFirst]);
-    const container = pod.spec!.containers[0]!;
-    const ran = await runJobContainer(pod, container, work);
-    writeHeldJobLog(ran.lines);
-    expect(ran.code, ran.lines.join('\n')).toBe(0);
-    await endHeldPod(kubeConfig, pod, ran.code);
-
-    const done = await run;
+    const { done, version } = await trainAsKubelet(RUN_MS, ['deploy', '--skip-test']);
     expect(done.code, done.stderr).toBe(0);
-    const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
     expect(done.stderr).toContain(`registered fraud ${version}`);
     expect(done.stderr).toContain('fraud: rolled out');
     const deployment = await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'fraud', namespace: HELD_NAMESPACE });
