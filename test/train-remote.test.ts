@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { benchStatus, describeWithBench, kubeconfigPath, motoChildEnv, motoEnv } from './support/bench.js';
 import { clearHeldJobLog, endHeldPod, HELD_NAMESPACE, waitForJobPod, writeHeldJobLog } from './support/held-job.js';
-import { spawnMlp, type ProcessRun } from './support/spawn-mlp.js';
+import { MLP_BIN, spawnMlp, type ProcessRun } from './support/spawn-mlp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The first run builds the training image: pip installs numpy, scikit-learn and onnx into it. */
@@ -165,6 +165,29 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     } finally {
       writeConfig();
     }
+  }, RUN_MS);
+
+  it('Ctrl-C stops the training on the cluster too: the Job is deleted, exit 130, nothing registered', async () => {
+    clearHeldJobLog();
+    const before = await versions();
+    const started = new Date();
+    const child = spawn(process.execPath, [MLP_BIN, 'train', '--remote'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const pod = await waitForJobPod(kubeConfig, HELD_NAMESPACE, started, RUN_MS);
+    const job = pod.metadata!.labels!['batch.kubernetes.io/job-name']!;
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain(`Training was interrupted; Job ${job} was deleted and nothing was registered.`);
+    const gone = await kubeConfig
+      .makeApiClient(k8s.BatchV1Api)
+      .readNamespacedJob({ name: job, namespace: HELD_NAMESPACE })
+      .then((found) => found.metadata?.deletionTimestamp !== undefined)
+      .catch((error: { code?: number }) => error.code === 404);
+    expect(gone).toBe(true);
+    expect(await versions()).toEqual(before);
   }, RUN_MS);
 
   it("fails with exit 36 when the namespace's ResourceQuota refuses the training pod", async () => {
