@@ -36,17 +36,17 @@ run_component() {
   took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
   if ((rc == 0)); then
     state[$name]=up
-    summary+=("$(printf '%-10s up       %6ss' "$name" "$took")")
+    summary+=("$(printf '%-12s up       %6ss' "$name" "$took")")
   elif ((rc == BENCH_MISSING)); then
     why=$(grep '^missing: ' "$out" | tail -n1 | sed 's/^missing: //')
     state[$name]=missing
     echo "missing: $name (${why:-not available}; run bash test/bench/up.sh --install)"
-    summary+=("$(printf '%-10s missing  %6ss  %s' "$name" "$took" "${why:-not available}")")
+    summary+=("$(printf '%-12s missing  %6ss  %s' "$name" "$took" "${why:-not available}")")
   else
     state[$name]=failed
     failed=1
     why=$(tail -n1 "$out")
-    summary+=("$(printf '%-10s FAILED   %6ss  %s' "$name" "$took" "$why")")
+    summary+=("$(printf '%-12s FAILED   %6ss  %s' "$name" "$took" "$why")")
   fi
   rm -f "$out"
 }
@@ -83,6 +83,6 @@ total=$(awk -v a="$total_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b 
 echo
 echo "bench summary (cache $BENCH_CACHE):"
 printf '  %s\n' "${summary[@]}"
-printf '  %-10s          %6ss\n' total "$total"
+printf '  %-12s          %6ss\n' total "$total"
 echo "  wrote $env_file; stop with: bash test/bench/down.sh"
 exit "$failed"
