@@ -198,6 +198,9 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
       expect(run.code, run.stderr).toBe(36);
       expect(run.stderr).toMatch(/Training Job fraud-train-[0-9a-f]{10}: the ResourceQuota of namespace mlp-hold-training refuses its pod/);
       expect(run.stderr).toContain('exceeded quota: no-more-pods');
+      // Left behind, it would train once the quota allows and upload a model nobody registers.
+      const job = /Training Job (fraud-train-[0-9a-f]{10})/.exec(run.stderr)![1]!;
+      expect(run.stderr).toContain(`Job ${job} was deleted, so it cannot train later unobserved`);
     } finally {
       await core.deleteNamespacedResourceQuota({ name: 'no-more-pods', namespace: HELD_NAMESPACE });
     }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { applyObjects } from '../kube/apply.js';
@@ -63,9 +63,16 @@ export async function trainRemotely(context: CommandContext, signal: AbortSignal
     signal,
     log,
   ).catch(async (error: unknown) => {
-    if (!signal.aborted) throw error;
-    await deleteJob(access.kubeConfig, namespace, jobName).catch(() => undefined);
-    throw new MlpError('interrupted', `Training was interrupted; Job ${jobName} was deleted and nothing was registered.`);
+    if (signal.aborted) {
+      await deleteJob(access.kubeConfig, namespace, jobName).catch(() => undefined);
+      throw new MlpError('interrupted', `Training was interrupted; Job ${jobName} was deleted and nothing was registered.`);
+    }
+    // Given up on while still active (no image, no node, no quota, no end in sight): a Job left behind could still
+    // train once the cause goes away and upload a model nobody registers. A finished Job stays for inspection.
+    if (error instanceof MlpError && (await deleteJobIfActive(access.kubeConfig, namespace, jobName).catch(() => false))) {
+      throw new MlpError(error.kind, error.message, { details: [...error.details, `Job ${jobName} was deleted, so it cannot train later unobserved`], hint: error.hint });
+    }
+    throw error;
   });
 
   const staging = path.join(project.dir, '.mlp', 'staging', `${version}.${randomBytes(4).toString('hex')}`);
@@ -95,7 +102,16 @@ export async function trainRemotely(context: CommandContext, signal: AbortSignal
 }
 
 /** Ctrl-C stops the training on the cluster too: a Job left running would upload a model nobody registers. */
-async function deleteJob(kubeConfig: import('@kubernetes/client-node').KubeConfig, namespace: string, name: string): Promise<void> {
+async function deleteJob(kubeConfig: KubeConfig, namespace: string, name: string): Promise<void> {
   const { BatchV1Api } = await import('@kubernetes/client-node');
   await kubeConfig.makeApiClient(BatchV1Api).deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+}
+
+/** Deletes the Job unless it has finished (Complete or Failed); resolves whether it did. */
+async function deleteJobIfActive(kubeConfig: KubeConfig, namespace: string, name: string): Promise<boolean> {
+  const { BatchV1Api } = await import('@kubernetes/client-node');
+  const job = await kubeConfig.makeApiClient(BatchV1Api).readNamespacedJob({ name, namespace });
+  if (job.status?.conditions?.some((condition) => (condition.type === 'Complete' || condition.type === 'Failed') && condition.status === 'True')) return false;
+  await deleteJob(kubeConfig, namespace, name);
+  return true;
 }
