@@ -8,7 +8,7 @@
  */
 import type { KubeConfig, V1Container, V1Pod } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +188,18 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
       .catch((error: { code?: number }) => error.code === 404);
     expect(gone).toBe(true);
     expect(await versions()).toEqual(before);
+  }, RUN_MS);
+
+  it('a training image the nodes cannot pull fails with exit 33 without waiting for the deadline, and the Job is deleted', async () => {
+    // kwok answers ImagePullBackOff for an image reference containing mlp-test-imagepullbackoff (kwok-stages.yaml):
+    // a project of that name pushes its training image to a repository of that name.
+    const other = path.join(work, 'mlp-test-imagepullbackoff');
+    cpSync(project, other, { recursive: true, filter: (source) => !source.includes(`${path.sep}.mlp`) });
+    writeFileSync(path.join(other, 'mlp.yaml'), readFileSync(path.join(project, 'mlp.yaml'), 'utf8').replace('name: fraud', 'name: mlp-test-imagepullbackoff'));
+    const run = await spawnMlp(['train', '--remote'], { cwd: other, env: env() });
+    expect(run.code, run.stderr).toBe(33);
+    expect(run.stderr).toMatch(/Training Job mlp-test-imagepullbackoff-train-[0-9a-f]{10}: pod \S+: ImagePullBackOff for image 127\.0\.0\.1:\d+\/mlp-test-imagepullbackoff\/training\.job@sha256:/);
+    expect(run.stderr).toContain('was deleted, so it cannot train later unobserved');
   }, RUN_MS);
 
   it("fails with exit 36 when the namespace's ResourceQuota refuses the training pod", async () => {
