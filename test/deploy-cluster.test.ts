@@ -215,14 +215,14 @@ describeWithBench(['kube'], 'mlp deploy --target eks smoke-tests through a port-
   it('a release whose smoke test fails exits 40 and is rolled back; an unchanged one is not', async () => {
     writeFileSync(path.join(project, 'mlp.yaml'), config(418, 'debug'));
     const run = await mlp('deploy', '--skip-train', '--skip-build', '--skip-push');
-    expect(run.code).toBe(40);
+    expect(run.code, run.stderr).toBe(40);
     expect(run.stderr).toContain('Smoke test predict (POST /predict) answered 200, expected 418.');
     expect(run.stderr).toContain('smoke test failed; rolling back to revision 1');
 
     // The same failing smoke test with nothing released in this run: reported, nothing rolled back.
     writeFileSync(path.join(project, 'mlp.yaml'), config(418, 'info'));
     const again = await mlp('deploy', '--skip-train', '--skip-build', '--skip-push');
-    expect(again.code).toBe(40);
+    expect(again.code, again.stderr).toBe(40);
     expect(again.stderr).not.toContain('rolling back');
   }, TIMEOUT_MS);
 });

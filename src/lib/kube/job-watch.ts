@@ -8,7 +8,7 @@ import type { CoreV1Event, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { clients, podCause, QUOTA_REFUSAL, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import { clients, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -38,6 +38,7 @@ export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJ
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const startedAt = Date.now();
   const giveUpAt = startedAt + target.timeoutSeconds * 1000 + DEADLINE_MARGIN_MS;
+  const quota = quotaSettled(c, target.namespace);
   let follower: PodLogFollower | undefined;
   let followed = '';
   let last = '';
@@ -56,7 +57,8 @@ export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJ
         if (ended.type === 'Complete') return { pod: pod?.metadata?.name ?? '', seconds: (Date.now() - startedAt) / 1000, logLines: follower?.lines ?? 0 };
         throw await jobFailure(c, target, job, pod, ended, follower);
       }
-      const cause = (pod && (await podCause(c, pod, Date.now() - startedAt >= UNSCHEDULABLE_GRACE_MS))) ?? (await quotaRefusal(c, target));
+      // The quota can only be what stops the Job when it has no pod at all (its FailedCreate events stay behind).
+      const cause = pod ? await podCause(c, pod, Date.now() - startedAt >= UNSCHEDULABLE_GRACE_MS) : await quotaRefusal(c, target, quota, Date.now() > giveUpAt);
       if (cause) throw new MlpError(cause.kind, `Training Job ${target.name}: ${cause.message}`, { details: cause.details.filter(Boolean), hint: inspectHint(target) });
 
       const progress = pod ? `training Job ${target.name}: pod ${pod.metadata!.name} ${pod.status?.phase ?? 'Pending'}` : `training Job ${target.name}: waiting for its pod`;
@@ -87,10 +89,10 @@ function containerStarted(pod: V1Pod, container: string): boolean {
 }
 
 /** The Job controller cannot create the pod when the quota refuses it; it says so only in an event. */
-async function quotaRefusal(c: Clients, target: TrainingJobTarget) {
+async function quotaRefusal(c: Clients, target: TrainingJobTarget, quota: ReturnType<typeof quotaSettled>, pastDeadline: boolean) {
   const { items } = await c.core.listNamespacedEvent({ namespace: target.namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${target.name}` });
   const refused = items.find((event: CoreV1Event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''));
-  if (!refused) return undefined;
+  if (!refused || !(await quota.isFinal(pastDeadline))) return undefined;
   return { kind: 'rolloutQuota' as const, message: `the ResourceQuota of namespace ${target.namespace} refuses its pod.`, details: [refused.message ?? ''] };
 }
 

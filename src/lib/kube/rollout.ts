@@ -60,14 +60,24 @@ async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Pr
     .sort((a, b) => Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0));
 }
 
-/** Why the new revision is not coming up, or undefined while it may still. */
-/** `patience`: how long pods may wait for a node before that is the verdict (0 at the deadline: say the cause now). */
-export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1ReplicaSet | undefined, waitedMs: number, patience = UNSCHEDULABLE_GRACE_MS): Promise<RolloutFailure | undefined> {
+/**
+ * Why the new revision is not coming up, or undefined while it may still. `patience`: how long pods may wait for a
+ * node before that is the verdict (0 at the deadline: say the cause now). `quotaIsFinal`: asked when the quota
+ * refuses a pod, which can pass (see quotaSettled).
+ */
+export async function diagnose(
+  c: Clients,
+  deployment: V1Deployment,
+  newest: V1ReplicaSet | undefined,
+  waitedMs: number,
+  patience = UNSCHEDULABLE_GRACE_MS,
+  quotaIsFinal: () => Promise<boolean> = async () => true,
+): Promise<RolloutFailure | undefined> {
   const name = deployment.metadata!.name!;
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (newest) {
     const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
-    if (failure && QUOTA_REFUSAL.test(failure.message ?? '')) {
+    if (failure && QUOTA_REFUSAL.test(failure.message ?? '') && (await quotaIsFinal())) {
       return { kind: 'rolloutQuota', message: `${name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
     }
     const hash = newest.metadata?.labels?.['pod-template-hash'];
@@ -81,6 +91,28 @@ export async function diagnose(c: Clients, deployment: V1Deployment, newest: V1R
     return { kind: 'rollout', message: `${name}: the rollout exceeded its progress deadline.`, details: [progressing.message ?? ''] };
   }
   return undefined;
+}
+
+/** How long a quota refusal must last before it is the verdict (see quotaSettled). */
+const QUOTA_SETTLE_MS = 5000;
+
+/**
+ * A quota refusal is often passing: in a rolling update the old pods count against the quota until they are gone
+ * (their whole termination grace period), so the surge pod is refused and created a moment later. It is the verdict
+ * once it has lasted QUOTA_SETTLE_MS while no pod in the namespace is terminating (nothing is about to free quota),
+ * or at the deadline. One per watch: it remembers when the refusal was first seen.
+ */
+export function quotaSettled(c: Clients, namespace: string): { isFinal(pastDeadline: boolean): Promise<boolean> } {
+  let seenAt: number | undefined;
+  return {
+    async isFinal(pastDeadline) {
+      seenAt ??= Date.now();
+      if (pastDeadline) return true;
+      if (Date.now() - seenAt < QUOTA_SETTLE_MS) return false;
+      const { items } = await c.core.listNamespacedPod({ namespace });
+      return !items.some((pod) => pod.metadata?.deletionTimestamp !== undefined);
+    },
+  };
 }
 
 /** What keeps a pod from running: an image that cannot be pulled, a crash loop, exec format error, no node. */
@@ -125,6 +157,7 @@ async function lastLogLines(c: Clients, pod: V1Pod, container: string): Promise<
 export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<void> {
   const c = await clients(kubeConfig);
   const startedAt = Date.now();
+  const quota = quotaSettled(c, target.namespace);
   let last = '';
   for (;;) {
     const deployment = await c.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace });
@@ -135,7 +168,7 @@ export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget
     const [newest] = await ownedReplicaSets(c, deployment);
     const pastDeadline = Date.now() > target.deadline;
     // At the deadline the most specific cause wins over "did not become available" (a pod still waiting for a node).
-    const failure = await diagnose(c, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS);
+    const failure = await diagnose(c, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS, () => quota.isFinal(pastDeadline));
     if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details.filter(Boolean) });
     const progress = `${target.name}: ${deployment.status?.updatedReplicas ?? 0} updated, ${deployment.status?.availableReplicas ?? 0} available of ${deployment.spec?.replicas ?? 1}`;
     if (progress !== last) log(progress);
