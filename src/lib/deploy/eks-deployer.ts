@@ -61,10 +61,9 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
   for (const deployment of deployments) {
     const name = deployment.metadata!.name!;
     try {
-      await watchRollout(kubeConfig, { namespace, name, deadline }, context.signal, (line) => context.output.info(line));
+      const revision = await watchRollout(kubeConfig, { namespace, name, deadline }, context.signal, (line) => context.output.info(line));
       rolledOut.push(name);
       // The test stage rolls back only what this run released (a changed template makes a new revision).
-      const revision = (await currentRevisions(kubeConfig, namespace, [deployment])).get(name);
       if (revision !== undefined && revision !== revisionsBefore.get(name)) recordRelease(context, deploymentKey(namespace, name), revision);
     } catch (error) {
       if (!(error instanceof MlpError) || !rollback) throw error;

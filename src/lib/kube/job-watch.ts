@@ -8,7 +8,7 @@ import type { CoreV1Event, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { clients, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import { clients, EXEC_FORMAT, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -51,7 +51,7 @@ export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJ
         followed = pod.metadata!.name!;
         follower = await followPodLog(kubeConfig, { namespace: target.namespace, pod: followed, container: target.container }, log, TAIL_LINES).catch(() => undefined);
       }
-      const ended = condition(job, 'Complete') ?? condition(job, 'Failed');
+      const ended = jobEnded(job);
       if (ended) {
         await follower?.stop(LOG_DRAIN_MS);
         if (ended.type === 'Complete') return { pod: pod?.metadata?.name ?? '', seconds: (Date.now() - startedAt) / 1000, logLines: follower?.lines ?? 0 };
@@ -74,8 +74,9 @@ export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJ
   }
 }
 
-function condition(job: V1Job, type: 'Complete' | 'Failed') {
-  return job.status?.conditions?.find((candidate) => candidate.type === type && candidate.status === 'True');
+/** The Job's Complete or Failed condition once it has one (a Job that has finished), else undefined. */
+export function jobEnded(job: V1Job) {
+  return job.status?.conditions?.find((candidate) => (candidate.type === 'Complete' || candidate.type === 'Failed') && candidate.status === 'True');
 }
 
 async function newestPod(c: Clients, target: TrainingJobTarget): Promise<V1Pod | undefined> {
@@ -108,7 +109,7 @@ async function jobFailure(
   const logs = follower && follower.tail.length > 0 ? [...follower.tail] : pod ? await podLogTail(c.core, { namespace: target.namespace, pod: pod.metadata!.name!, container: target.container }, TAIL_LINES) : [];
   const details = [...(terminated?.message ? [`termination message: ${terminated.message.trim()}`] : []), ...logs.map((line) => `log: ${line}`)];
   const hint = inspectHint(target);
-  if ([terminated?.message ?? '', ...logs].some((line) => /exec format error/i.test(line))) {
+  if ([terminated?.message ?? '', ...logs].some((line) => EXEC_FORMAT.test(line))) {
     return new MlpError('rolloutExecFormat', `Training Job ${target.name}: exec format error — its image is built for another CPU architecture than the node's.`, {
       details: [...details, 'rebuild with mlp build --platform linux/<the nodes\' arch>'],
       hint,

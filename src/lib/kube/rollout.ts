@@ -16,6 +16,8 @@ const POLL_MS = 1000;
 export const UNSCHEDULABLE_GRACE_MS = 60_000;
 /** How the API server words a pod the ResourceQuota refuses: over the quota, or without the requests/limits it needs. */
 export const QUOTA_REFUSAL = /exceeded quota|failed quota/i;
+/** What the runtime says, in the log or the termination message, when a binary is for another CPU. */
+export const EXEC_FORMAT = /exec format error/i;
 const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 export interface RolloutTarget {
@@ -127,7 +129,7 @@ export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boo
     if (waiting?.reason === 'CrashLoopBackOff') {
       const logs = await lastLogLines(c, pod, container.name);
       // The runtime prints it to the container's log; FallbackToLogsOnError also puts it in the termination message.
-      if ([terminated?.message ?? '', ...logs].some((line) => /exec format error/i.test(line))) {
+      if ([terminated?.message ?? '', ...logs].some((line) => EXEC_FORMAT.test(line))) {
         return {
           kind: 'rolloutExecFormat',
           message: `pod ${podName}: container ${container.name} cannot start: exec format error — ${container.image} is built for another CPU architecture than the node's.`,
@@ -153,8 +155,8 @@ async function lastLogLines(c: Clients, pod: V1Pod, container: string): Promise<
   return lines.map((line) => `log: ${line}`);
 }
 
-/** Waits for the Deployment's rollout; resolves when complete, rejects with the cause's MlpError. */
-export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+/** Waits for the Deployment's rollout; resolves with the revision that completed, rejects with the cause's MlpError. */
+export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<string | undefined> {
   const c = await clients(kubeConfig);
   const startedAt = Date.now();
   const quota = quotaSettled(c, target.namespace);
@@ -163,7 +165,7 @@ export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget
     const deployment = await c.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace });
     if (isComplete(deployment)) {
       log(`${target.name}: rolled out (${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 1} available)`);
-      return;
+      return deployment.metadata?.annotations?.[REVISION_ANNOTATION];
     }
     const [newest] = await ownedReplicaSets(c, deployment);
     const pastDeadline = Date.now() > target.deadline;

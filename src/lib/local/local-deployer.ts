@@ -30,6 +30,8 @@ import { recordRelease, releasedThisRun } from '../run-releases.js';
 import { runSmokeTests } from './smoke.js';
 
 const CONTAINER_PORT = 8080;
+/** How the deploy stage records a container it started (run-releases.ts). */
+const releaseKey = (container: string): string => `container/${container}`;
 const LOG_LINES = 20;
 
 export interface LocalDeployResult {
@@ -113,7 +115,7 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
       envFile,
       labels: { 'dev.mlp.project': project.config.name, 'dev.mlp.service': service.name, 'dev.mlp.content-hash': record!.contentHash },
     });
-    recordRelease(context, `container/${name}`, id);
+    recordRelease(context, releaseKey(name), id);
     context.output.info(`${service.name}: started ${name} from ${image} on ${url}; waiting for /ready`);
     await awaitReady(cli, name, url, Date.now() + project.config.deploy.timeoutSeconds * 1000, context.signal);
   } catch (error) {
@@ -161,7 +163,7 @@ export async function smokeTestLocalStage(context: CommandContext): Promise<void
       // Roll back only a container this run started: a failing smoke test of an unchanged one is not a bad release.
       const name = containerName(project.config.name, service.name);
       const current = await containerState(cli, name);
-      if (project.config.deploy.rollback && current && releasedThisRun(context, `container/${name}`, current.id)) await restorePrevious(context, project, cli, service);
+      if (project.config.deploy.rollback && current && releasedThisRun(context, releaseKey(name), current.id)) await restorePrevious(context, project, cli, service);
       throw error;
     }
   }

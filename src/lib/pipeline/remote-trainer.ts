@@ -4,20 +4,17 @@
  * model the image uploaded to training.remote.artifacts, validate it and register it as the new version — the
  * same registry and checks as local training. Nothing is registered unless every step succeeds.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { applyObjects } from '../kube/apply.js';
 import { clusterAccess } from '../kube/cluster-access.js';
-import { watchTrainingJob } from '../kube/job-watch.js';
+import { jobEnded, watchTrainingJob } from '../kube/job-watch.js';
 import { namespaceOf } from '../render/render-context.js';
 import { artifactLocation, downloadModelArtifacts, ensureArtifactBucket } from './model-artifacts.js';
-import { nextVersion, registerVersion } from './model-registry.js';
+import { nextVersion } from './model-registry.js';
+import { registerStaged, withStaging } from './staged-version.js';
 import type { TrainResult } from './trainer.js';
-import { validateModelDir } from './validate-model.js';
 
 /** The training container's name in templates/k8s/training/job.yaml. */
 const TRAINING_CONTAINER = 'train';
@@ -75,30 +72,17 @@ export async function trainRemotely(context: CommandContext, signal: AbortSignal
     throw error;
   });
 
-  const staging = path.join(project.dir, '.mlp', 'staging', `${version}.${randomBytes(4).toString('hex')}`);
-  await mkdir(staging, { recursive: true });
-  try {
+  return withStaging(project.dir, version, async (staging) => {
     const manifest = await downloadModelArtifacts(location, staging, region, signal);
     log(`downloaded ${manifest.files.length} files (${(manifest.bytes / 1e6).toFixed(1)} MB) from ${location.uri}`);
     if (manifest.version !== version) log(`warning: ${location.uri}mlp-manifest.json says version "${manifest.version}", registered as ${version}`);
-    log('validating model.onnx and metadata.json');
-    const metadata = await validateModelDir(staging);
-    const registered = await registerVersion(project.dir, config.name, version, staging);
-    log(`registered ${config.name} ${version}`);
     return {
-      model: config.name,
-      version,
-      dir: registered.dir,
-      latest: true,
-      metrics: registered.metrics,
-      metadata: { model_type: metadata.model_type, feature_names: metadata.feature_names, classes: metadata.classes },
+      ...(await registerStaged(project.dir, config.name, version, staging, log)),
       venv: undefined,
       trainingSeconds: outcome.seconds,
       remote: { job: jobName, namespace, cluster: access.source, artifacts: location.uri, pod: outcome.pod },
     };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Ctrl-C stops the training on the cluster too: a Job left running would upload a model nobody registers. */
@@ -111,7 +95,7 @@ async function deleteJob(kubeConfig: KubeConfig, namespace: string, name: string
 async function deleteJobIfActive(kubeConfig: KubeConfig, namespace: string, name: string): Promise<boolean> {
   const { BatchV1Api } = await import('@kubernetes/client-node');
   const job = await kubeConfig.makeApiClient(BatchV1Api).readNamespacedJob({ name, namespace });
-  if (job.status?.conditions?.some((condition) => (condition.type === 'Complete' || condition.type === 'Failed') && condition.status === 'True')) return false;
+  if (jobEnded(job)) return false;
   await deleteJob(kubeConfig, namespace, name);
   return true;
 }

@@ -3,16 +3,15 @@
  * wrote, and registers it as a new timestamp version in the local model registry. Nothing is registered unless
  * every step succeeds.
  */
-import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { runProgram } from '../exec.js';
 import { resolveCommand } from './command-line.js';
-import { listVersions, nextVersion, registerVersion, type ModelMetrics, type ModelVersion } from './model-registry.js';
+import { listVersions, nextVersion, type ModelVersion } from './model-registry.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
-import { validateModelDir, type ModelMetadata } from './validate-model.js';
+import { registerStaged, withStaging, type RegisteredModel } from './staged-version.js';
 
 /** The `training` section of mlp.yaml, after defaults. */
 export interface TrainingSettings {
@@ -38,13 +37,7 @@ export interface TrainOptions {
   now?: () => Date;
 }
 
-export interface TrainResult {
-  model: string;
-  version: string;
-  dir: string;
-  latest: true;
-  metrics: ModelMetrics | undefined;
-  metadata: Pick<ModelMetadata, 'model_type' | 'feature_names' | 'classes'>;
+export interface TrainResult extends RegisteredModel {
   venv: { dir: string; created: boolean; seconds: number } | undefined;
   trainingSeconds: number;
   /** Where it trained, when on the cluster. */
@@ -79,37 +72,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
 
   const version = await nextVersion(projectDir, name, options.now?.() ?? new Date());
-  const staging = path.join(projectDir, '.mlp', 'staging', `${version}.${randomBytes(4).toString('hex')}`);
-  await mkdir(staging, { recursive: true });
-  try {
+  return withStaging(projectDir, version, async (staging) => {
     const started = Date.now();
     const outputDir = training.outputDir === undefined ? staging : path.resolve(workdir, training.outputDir);
     await mkdir(outputDir, { recursive: true });
     await runTrainingCommand({ ...options, workdir, outputDir, version, venv });
     const trainingSeconds = (Date.now() - started) / 1000;
     if (outputDir !== staging) await collectOutputs(outputDir, staging, started);
-
-    log('validating model.onnx and metadata.json');
-    const metadata = await validateModelDir(staging);
-    if (metadata.model_version !== version) {
-      log(`warning: metadata.json model_version is "${metadata.model_version}", registered as ${version} (read MLP_MODEL_VERSION to match)`);
-    }
-    const registered = await registerVersion(projectDir, name, version, staging);
-    log(`registered ${name} ${version}`);
     return {
-      model: name,
-      version,
-      dir: registered.dir,
-      latest: true,
-      metrics: registered.metrics,
-      metadata: { model_type: metadata.model_type, feature_names: metadata.feature_names, classes: metadata.classes },
+      ...(await registerStaged(projectDir, name, version, staging, log)),
       venv: venv === undefined ? undefined : { dir: venv.dir, created: venv.created, seconds: venvSeconds },
       trainingSeconds,
     };
-  } finally {
-    // After a successful registration the staging directory has been renamed away; otherwise nothing is kept.
-    await rm(staging, { recursive: true, force: true });
-  }
+  });
 }
 
 interface CommandRun extends TrainOptions {
