@@ -11,10 +11,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from './app-deps.js';
 import { errorBody, ServingError } from './errors.js';
 import { nodeIncoming, nodeOutgoing, payloadTooLarge } from './json-body.js';
-import { opsRoutes } from './ops-routes.js';
-import { predictRoutes } from './predict-routes.js';
+import { opsRoutes } from './routes/ops.js';
+import { predictRoutes } from './routes/predict.js';
 import { requestIdFrom } from './request-id.js';
-import { v2Routes } from './v2-routes.js';
+import { v2Routes } from './routes/v2.js';
 
 export type { AppDeps } from './app-deps.js';
 

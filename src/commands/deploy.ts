@@ -39,7 +39,7 @@ export default defineCommand({
 
     if (options.dryRun === 'server') {
       if (plan.target !== 'eks') throw new UsageError('--dry-run=server sends manifests to a cluster; it needs the eks target (--target eks).');
-      const { deployToCluster } = await import('../lib/deploy/eks-deployer.js');
+      const { deployToCluster } = await import('../lib/deploy/eks.js');
       const result = await deployToCluster(context, { dryRun: true });
       context.output.result({ dryRun: 'server', project: project.config.name, profile: project.profile, plan, applied: result.applied }, () =>
         result.applied.map((object) => `${object.kind}/${object.name}: would be ${object.action}`).join('\n'),

@@ -10,7 +10,7 @@ export default defineCommand({
     command.option('--service <name...>', 'only these services (the project objects are always compared)');
   },
   async run(context, options) {
-    const { diffCluster } = await import('../lib/deploy/eks-deployer.js');
+    const { diffCluster } = await import('../lib/deploy/eks.js');
     const diffs = await diffCluster(context, options.service as string[] | undefined);
     const changed = diffs.filter((diff) => diff.change !== 'none');
     context.output.result({ changes: diffs }, () =>

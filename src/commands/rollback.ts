@@ -14,7 +14,7 @@ export default defineCommand({
     const raw = options.toRevision as string | undefined;
     const toRevision = raw === undefined ? undefined : Number(raw);
     if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) throw new UsageError(`--to-revision ${raw}: a revision is a positive whole number.`);
-    const { rollbackServices } = await import('../lib/deploy/eks-deployer.js');
+    const { rollbackServices } = await import('../lib/deploy/eks.js');
     const restored = await rollbackServices(context, args.filter((arg): arg is string => typeof arg === 'string'), toRevision);
     context.output.result({ rolledBack: restored }, () => restored.map((r) => `${r.service}: back at revision ${r.revision} (ReplicaSet ${r.replicaSet})`).join('\n'));
   },

@@ -10,7 +10,7 @@ export default defineCommand({
     command.option('--url <url>', 'test this base URL instead of the deployed service');
   },
   async run(context, options, args) {
-    const { smokeTestServices } = await import('../lib/deploy/smoke-services.js');
+    const { smokeTestServices } = await import('../lib/verify/test-services.js');
     const passed = await smokeTestServices(context, { service: args[0] as string | undefined, url: options.url as string | undefined });
     context.output.result({ passed }, () => passed.map((entry) => `${entry.service}: ${entry.line}`).join('\n'));
   },

@@ -18,8 +18,8 @@ export default defineCommand({
     const remoteTraining = options.remote === true ? true : options.local === true ? false : undefined;
     await context.loadConfig(remoteTraining === undefined ? undefined : { remoteTraining });
     const [{ trainProject, listProjectVersions }, { formatTrainResult, formatVersionList }] = await Promise.all([
-      import('../lib/pipeline/trainer.js'),
-      import('../lib/pipeline/format-models.js'),
+      import('../lib/train/local-trainer.js'),
+      import('../lib/model/format-models.js'),
     ]);
     if (options.list === true) {
       const { model, versions } = await listProjectVersions(context);

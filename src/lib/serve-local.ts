@@ -9,7 +9,7 @@ import type { CommandContext } from './context.js';
 import { MlpError, UsageError } from './errors.js';
 import { runProgram } from './exec.js';
 import { packageFile } from './package-root.js';
-import { modelDir, readLatest, VERSION_PATTERN } from './pipeline/model-registry.js';
+import { modelDir, readLatest, VERSION_PATTERN } from './model/registry.js';
 
 export interface ServeRequest {
   /** A model directory given on the command line (relative to the working directory). */

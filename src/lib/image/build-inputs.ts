@@ -11,7 +11,7 @@ import type { ProjectConfig } from '../config/load.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
 import { packageFile } from '../package-root.js';
-import { modelDir, readLatest } from '../pipeline/model-registry.js';
+import { modelDir, readLatest } from '../model/registry.js';
 
 /** A file of the build context: where it comes from and where it goes in the context. */
 export interface ContextFile {

@@ -17,16 +17,16 @@ export type StageImplementations = Record<StageName, StageRunner | { plannedIn: 
 export function stageImplementations(target: PipelinePlan['target']): StageImplementations {
   const local = target === 'local';
   return {
-    train: (context, signal) => import('./trainer.js').then(({ trainStage }) => trainStage(context, signal)),
+    train: (context, signal) => import('../train/local-trainer.js').then(({ trainStage }) => trainStage(context, signal)),
     build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
     push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
-    render: (context) => import('../deploy/eks-deployer.js').then(({ renderStage }) => renderStage(context)),
+    render: (context) => import('../deploy/eks.js').then(({ renderStage }) => renderStage(context)),
     deploy: local
-      ? (context) => import('../local/local-deployer.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context)))
-      : (context) => import('../deploy/eks-deployer.js').then(({ deployEksStage }) => deployEksStage(context)),
+      ? (context) => import('../deploy/local.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context)))
+      : (context) => import('../deploy/eks.js').then(({ deployEksStage }) => deployEksStage(context)),
     test: local
-      ? (context) => import('../local/local-deployer.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context))
-      : (context) => import('../deploy/cluster-smoke.js').then(({ smokeTestClusterStage }) => smokeTestClusterStage(context)),
+      ? (context) => import('../deploy/local.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context))
+      : (context) => import('../verify/cluster.js').then(({ smokeTestClusterStage }) => smokeTestClusterStage(context)),
   };
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { MlpConfig, ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
-import { resolveCommand } from '../pipeline/command-line.js';
+import { resolveCommand } from '../train/command-line.js';
 import { cpuMillis, formatCpu, formatMemory, memoryBytes } from './quantities.js';
 
 export type Labels = Record<string, string>;

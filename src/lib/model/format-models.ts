@@ -2,8 +2,8 @@
  * The human text of `mlp train` and `mlp train --list`. The --json documents are the values themselves.
  */
 import type { ChalkInstance } from 'chalk';
-import type { ModelMetrics, ModelVersion } from './model-registry.js';
-import type { TrainResult } from './trainer.js';
+import type { ModelMetrics, ModelVersion } from './registry.js';
+import type { TrainResult } from '../train/local-trainer.js';
 
 const METRICS = ['accuracy', 'precision', 'recall', 'roc_auc'] as const;
 

@@ -10,9 +10,9 @@ import { MlpError } from '../errors.js';
 import { clusterAccess } from '../kube/cluster-access.js';
 import { withPortForward } from '../kube/port-forward.js';
 import { REVISION_ANNOTATION, rollBackAndWait } from '../kube/rollout.js';
-import { runSmokeTests } from '../local/smoke.js';
+import { runSmokeTests } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
-import { releasedThisRun } from '../run-releases.js';
+import { releasedThisRun } from '../pipeline/run-releases.js';
 
 /** A ready pod of the Deployment's current revision, and that revision. */
 export async function readyPod(kubeConfig: KubeConfig, namespace: string, deployment: string): Promise<{ pod: V1Pod; revision: string | undefined }> {

@@ -11,8 +11,8 @@ import { applyObjects, type AppliedObject } from '../kube/apply.js';
 import { clusterAccess, type ClusterAccess } from '../kube/cluster-access.js';
 import { REVISION_ANNOTATION, rollBackAndWait, watchRollout } from '../kube/rollout.js';
 import { namespaceOf } from '../render/render-context.js';
-import { recordRelease } from '../run-releases.js';
-import { deploymentKey } from './cluster-smoke.js';
+import { recordRelease } from '../pipeline/run-releases.js';
+import { deploymentKey } from '../verify/cluster.js';
 import type { ProjectConfig } from '../config/load.js';
 
 export interface EksDeployOptions {

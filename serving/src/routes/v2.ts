@@ -3,13 +3,13 @@
  * against mlp's too. One model per server; any other name is a 404. Versioned URLs accept only the loaded version.
  */
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from './app-deps.js';
-import type { ModelBackend } from './backend.js';
-import { ServingError } from './errors.js';
-import { readJsonBody } from './json-body.js';
-import type { ModelState } from './model-state.js';
-import { parseV2InferBody } from './request-parsing.js';
-import { runPrediction } from './run-prediction.js';
+import type { AppDeps } from '../app-deps.js';
+import type { ModelBackend } from '../backend.js';
+import { ServingError } from '../errors.js';
+import { readJsonBody } from '../json-body.js';
+import type { ModelState } from '../model-state.js';
+import { parseV2InferBody } from '../request-parsing.js';
+import { runPrediction } from '../run-prediction.js';
 
 export function v2Routes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
   const routes = new Hono();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatVersion, listVersions, modelDir, nextVersion, readLatest, registerVersion } from './model-registry.js';
+import { formatVersion, listVersions, modelDir, nextVersion, readLatest, registerVersion } from './registry.js';
 
 function project(): string {
   return mkdtempSync(path.join(tmpdir(), 'mlp-registry-'));

@@ -3,8 +3,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { serviceUrl } from '../local/local-deployer.js';
-import { runSmokeTests } from '../local/smoke.js';
+import { serviceUrl } from '../deploy/local.js';
+import { runSmokeTests } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
 
 export async function smokeTestServices(context: CommandContext, options: { service?: string | undefined; url?: string | undefined }): Promise<Array<{ service: string; line: string }>> {
@@ -41,7 +41,7 @@ async function openCluster(context: CommandContext): Promise<ClusterTarget> {
 }
 
 async function clusterSmoke({ kubeConfig, namespace }: ClusterTarget, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
-  const { readyPod, smokeTestPod } = await import('./cluster-smoke.js');
+  const { readyPod, smokeTestPod } = await import('./cluster.js');
   const { pod } = await readyPod(kubeConfig, namespace, service.name);
   return smokeTestPod(kubeConfig, namespace, pod, service, signal);
 }

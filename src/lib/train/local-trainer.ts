@@ -9,9 +9,9 @@ import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { runProgram } from '../exec.js';
 import { resolveCommand } from './command-line.js';
-import { listVersions, nextVersion, type ModelVersion } from './model-registry.js';
+import { listVersions, nextVersion, type ModelVersion } from '../model/registry.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
-import { registerStaged, withStaging, type RegisteredModel } from './staged-version.js';
+import { registerStaged, withStaging, type RegisteredModel } from '../model/staged-version.js';
 
 /** The `training` section of mlp.yaml, after defaults. */
 export interface TrainingSettings {

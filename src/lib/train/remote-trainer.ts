@@ -11,10 +11,10 @@ import { applyObjects } from '../kube/apply.js';
 import { clusterAccess } from '../kube/cluster-access.js';
 import { jobEnded, watchTrainingJob } from '../kube/job-watch.js';
 import { namespaceOf } from '../render/render-context.js';
-import { artifactLocation, downloadModelArtifacts, ensureArtifactBucket } from './model-artifacts.js';
-import { nextVersion } from './model-registry.js';
-import { registerStaged, withStaging } from './staged-version.js';
-import type { TrainResult } from './trainer.js';
+import { artifactLocation, downloadModelArtifacts, ensureArtifactBucket } from '../model/artifacts.js';
+import { nextVersion } from '../model/registry.js';
+import { registerStaged, withStaging } from '../model/staged-version.js';
+import type { TrainResult } from './local-trainer.js';
 
 /** The training container's name in templates/k8s/training/job.yaml. */
 const TRAINING_CONTAINER = 'train';

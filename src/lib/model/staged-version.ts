@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { registerVersion, type ModelMetrics } from './model-registry.js';
-import { validateModelDir, type ModelMetadata } from './validate-model.js';
+import { registerVersion, type ModelMetrics } from './registry.js';
+import { validateModelDir, type ModelMetadata } from './validate.js';
 
 export async function withStaging<T>(projectDir: string, version: string, use: (staging: string) => Promise<T>): Promise<T> {
   const staging = path.join(projectDir, '.mlp', 'staging', `${version}.${randomBytes(4).toString('hex')}`);

@@ -1,10 +1,10 @@
 /** POST /predict (seed 003's `features`, seed 004's columnar `inputs`) and POST /batch_predict (`instances`). */
 import { Hono } from 'hono';
-import type { AppDeps } from './app-deps.js';
-import { readJsonBody } from './json-body.js';
-import { predictionResponse } from './prediction-response.js';
-import { parseBatchBody, parsePredictBody } from './request-parsing.js';
-import { runPrediction } from './run-prediction.js';
+import type { AppDeps } from '../app-deps.js';
+import { readJsonBody } from '../json-body.js';
+import { predictionResponse } from '../prediction-response.js';
+import { parseBatchBody, parsePredictBody } from '../request-parsing.js';
+import { runPrediction } from '../run-prediction.js';
 
 export function predictRoutes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
   const routes = new Hono();

@@ -1,7 +1,7 @@
 /** Probes, model metadata, Prometheus metrics and the OpenAPI document. */
 import { Hono } from 'hono';
-import type { AppDeps } from './app-deps.js';
-import { buildOpenApiDocument } from './openapi.js';
+import type { AppDeps } from '../app-deps.js';
+import { buildOpenApiDocument } from '../openapi.js';
 
 export function opsRoutes({ model, metrics }: AppDeps): Hono {
   const routes = new Hono();

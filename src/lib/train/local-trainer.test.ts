@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, MlpError } from '../errors.js';
-import { listVersions, readLatest } from './model-registry.js';
-import { trainModel, type TrainingSettings } from './trainer.js';
+import { listVersions, readLatest } from '../model/registry.js';
+import { trainModel, type TrainingSettings } from './local-trainer.js';
 
-const fixture = path.join(import.meta.dirname, 'fixtures', 'tiny-model');
+const fixture = path.join(import.meta.dirname, '..', 'model', 'fixtures', 'tiny-model');
 const node = process.execPath;
 
 /** A "training script" in Node: copies the tiny fixture model to $MLP_OUTPUT_DIR, stamping the version. */

@@ -26,8 +26,8 @@ import {
 import { MlpError } from '../errors.js';
 import { fetchWithin } from '../http.js';
 import { readBuildRecord } from '../image/build-record.js';
-import { recordRelease, releasedThisRun } from '../run-releases.js';
-import { runSmokeTests } from './smoke.js';
+import { recordRelease, releasedThisRun } from '../pipeline/run-releases.js';
+import { runSmokeTests } from '../verify/smoke-requests.js';
 
 const CONTAINER_PORT = 8080;
 /** How the deploy stage records a container it started (run-releases.ts). */

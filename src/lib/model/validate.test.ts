@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, MlpError } from '../errors.js';
-import { parseMetadata, validateModelDir } from './validate-model.js';
+import { parseMetadata, validateModelDir } from './validate.js';
 
 // A 3-feature logistic regression written by fixtures/make-fixtures.py.
 const fixture = path.join(import.meta.dirname, 'fixtures', 'tiny-model');
