@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.js';
 import { interpolateDocument, type Env } from './interpolate.js';
 import { describeIssues, describeValue, type PathIssue } from './issues.js';
@@ -13,6 +13,7 @@ import { formatPath, SourceLocator, type FieldPath } from './locate.js';
 import { activeProfileIndex, applyProfile, isRecord, sourcesOf, type Provenance, type RawProfile } from './profiles.js';
 import { AWS_REGION, configSchema, DNS_LABEL, fileSchema, type DeepReadonly, type MlpConfig } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { plainValue } from './yaml-nodes.js';
 
 export type { DeepReadonly, MlpConfig } from './schema.js';
 
@@ -79,7 +80,17 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
   }
 
   const interpolation = interpolateDocument(doc, env);
-  const raw = toJs(doc);
+  const plain = plainValue(doc);
+  if (!plain.ok) {
+    throw configError(
+      file,
+      plain.problems.map((problem) => {
+        const { line, column } = locator.position(problem.offset);
+        return { file, line, column, path: formatPath(problem.path), message: problem.message, ...(problem.hint ? { hint: problem.hint } : {}) };
+      }),
+    );
+  }
+  const raw = plain.value;
   if (!isRecord(raw)) {
     throw configError(file, [at({ path: [], message: `expected a mapping (apiVersion: mlp/v1, name, services, …), got ${describeValue(raw)}` })]);
   }
@@ -198,10 +209,6 @@ export async function readError(file: string, dir: string, isDefault: boolean, e
   if (code === 'EISDIR') return fail(`${file} is a directory, not a file`, 'Pass -C <dir> with the directory that holds mlp.yaml.');
   const reason = error instanceof Error ? error.message : String(error);
   return fail(`cannot read ${file}: ${reason}`, 'Check that the file is readable.');
-}
-
-function toJs(doc: Document): unknown {
-  return doc.toJS({ maxAliasCount: 1000 });
 }
 
 function configError(file: string, issues: ConfigIssue[], options: { hint?: string } = {}): ConfigError {

@@ -35,12 +35,16 @@ const memory = quantity(MEMORY, 'memory', '"256Mi" or "1Gi"');
 /** Environment values are strings; YAML numbers and booleans are accepted and kept as their text. */
 const envMap = () => z.record(z.string().regex(ENV_NAME), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
-/** Adds "duplicate name" issues; runs even when an element has other problems, so all are reported at once. */
+/**
+ * Adds "duplicate name" issues. It runs even when an element has other problems, so all are reported at once,
+ * but only on a list: zod runs a check given `when` whatever the input was (null, 3, a mapping), and an element
+ * may be any YAML value. The other cross-field checks keep zod's default and so see only type-valid objects.
+ */
 function uniqueNames(what: string) {
-  return (items: ReadonlyArray<{ name?: unknown }>, ctx: z.core.$RefinementCtx<ReadonlyArray<{ name?: unknown }>>) => {
-    const seen = new Map<unknown, number>();
+  return (items: readonly unknown[], ctx: z.core.$RefinementCtx<readonly unknown[]>) => {
+    const seen = new Map<string, number>();
     items.forEach((item, index) => {
-      const name = item?.name;
+      const name = item !== null && typeof item === 'object' ? (item as { name?: unknown }).name : undefined;
       if (typeof name !== 'string') return;
       const first = seen.get(name);
       if (first === undefined) seen.set(name, index);
@@ -48,7 +52,7 @@ function uniqueNames(what: string) {
     });
   };
 }
-const always = { when: () => true };
+const whenList = { when: (payload: z.core.ParsePayload) => Array.isArray(payload.value) };
 
 const resources = z
   .strictObject({
@@ -262,7 +266,7 @@ const configShape = {
   build: buildSchema.prefault({}),
   deploy: deploySchema.prefault({}),
   training: trainingSchema.optional(),
-  services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), always),
+  services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), whenList),
 };
 
 /** The resolved configuration (after profiles and overrides): what every stage reads. */
@@ -291,14 +295,14 @@ export const profileSchema = z.strictObject({
   training: overlayOf(trainingSchema).optional(),
   services: z
     .array(overlayOf(serviceSchema).extend({ name: dnsLabel() }))
-    .superRefine(uniqueNames('services'), always)
+    .superRefine(uniqueNames('services'), whenList)
     .optional(),
 });
 
 /** What mlp.yaml may contain: the configuration plus its profiles. */
 export const fileSchema = z.strictObject({
   ...configShape,
-  profiles: z.array(profileSchema).superRefine(uniqueNames('profiles'), always).optional(),
+  profiles: z.array(profileSchema).superRefine(uniqueNames('profiles'), whenList).optional(),
 });
 
 /** The resolved configuration as every stage sees it: deep read-only, since the loaded object is frozen. */
