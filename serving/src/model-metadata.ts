@@ -1,21 +1,97 @@
 /**
  * metadata.json, written next to model.onnx by the training script (examples/fraud/train.py is the reference):
  * `{model_name, model_version, model_type, feature_names[], classes[], training_metrics{}, created_at}`.
- * It is read once at start-up and checked strictly, because every request is validated against feature_names.
+ *
+ * The one schema of that file. The server reads it once at start-up and checks it strictly, because every request
+ * is validated against feature_names; `mlp train` checks a training run's output against the same fields before
+ * registering it (src/lib/model/validate.ts), so a model that trains is a model that serves. The server also
+ * reads hand-written files (a SageMaker proxy's), so there model_version may be a number and the descriptive
+ * fields may be absent; a training run must write them all.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+// zod/mini: a quarter of zod's size in the server bundle, which has no other use for zod.
+import * as z from 'zod/mini';
 
 export type ClassLabel = number | string;
 
-export interface ModelMetadata {
-  model_name: string;
-  model_version: string;
-  model_type: string;
-  feature_names: readonly string[];
-  classes: readonly ClassLabel[];
-  training_metrics: Record<string, unknown>;
-  created_at: string | null;
+/** `got "fraud"` or `missing`: the value as the file holds it, shortened. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return `got ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}
+
+/** zod's error option: the message says what the field holds and what it should hold. */
+const expected = (what: string) => ({ error: (issue: { input?: unknown }) => `${describeValue(issue.input)}, expected ${what}` });
+
+const nonEmptyText = z.string(expected('a non-empty string')).check(z.refine((value) => value.trim() !== '', expected('a non-empty string')));
+
+const featureNames = z.array(nonEmptyText, expected('a non-empty array of strings')).check(
+  z.minLength(1, expected('a non-empty array of strings')),
+  z.superRefine((names, context) => {
+    const duplicates = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
+    if (duplicates.length > 0) context.addIssue({ code: 'custom', message: `duplicate ${duplicates.join(', ')}`, input: names });
+  }),
+);
+
+const classes = z
+  .array(z.union([z.string(), z.number()], expected('a string or a number')), expected('an array of at least two strings or numbers'))
+  .check(z.minLength(2, expected('an array of at least two strings or numbers')));
+
+const trainingMetrics = z.record(z.string(), z.unknown(), expected('an object'));
+
+const createdAt = z
+  .string(expected('an ISO 8601 timestamp'))
+  .check(z.refine((value) => value.trim() !== '' && !Number.isNaN(Date.parse(value)), expected('an ISO 8601 timestamp')));
+
+/** What the server accepts, with the defaults it serves for fields a hand-written file may leave out. */
+export const modelMetadataSchema = z.object(
+  {
+    model_name: nonEmptyText,
+    // Versions are often written as numbers ("1") by hand; accept both and serve a string.
+    model_version: z.pipe(z.union([nonEmptyText, z.number()], expected('a non-empty string or a number')), z.transform(String)),
+    model_type: z._default(nonEmptyText, 'unknown'),
+    feature_names: featureNames,
+    classes,
+    training_metrics: z._default(trainingMetrics, {}),
+    created_at: z._default(z.nullable(createdAt), null),
+  },
+  expected('a JSON object'),
+);
+
+/** What a training run must write: every field, model_version as the string mlp passed in MLP_MODEL_VERSION. */
+export const trainedModelMetadataSchema = z.extend(modelMetadataSchema, {
+  model_version: nonEmptyText,
+  model_type: nonEmptyText,
+  training_metrics: trainingMetrics,
+  created_at: createdAt,
+});
+
+export type ModelMetadata = z.output<typeof modelMetadataSchema>;
+export type TrainedModelMetadata = z.output<typeof trainedModelMetadataSchema>;
+
+export type MetadataCheck<T> = { ok: true; metadata: T } | { ok: false; summary: string; problems: string[] };
+
+/**
+ * Checks a parsed metadata.json against `schema`, reporting every problem at once. `summary` names the file
+ * (`source`) and the fields; each problem line starts with its field: `classes: got "fraud", expected …`.
+ */
+export function checkModelMetadata<S extends typeof modelMetadataSchema | typeof trainedModelMetadataSchema>(
+  schema: S,
+  document: unknown,
+  source: string,
+): MetadataCheck<z.output<S>> {
+  const result = schema.safeParse(document);
+  if (result.success) return { ok: true, metadata: result.data as z.output<S> };
+  const problems = result.error.issues.map((issue) => (issue.path.length === 0 ? issue.message : `${fieldPath(issue.path)}: ${issue.message}`));
+  if (result.error.issues.some((issue) => issue.path.length === 0)) return { ok: false, summary: `${source} must hold a JSON object`, problems };
+  const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))];
+  return { ok: false, summary: `${source} is missing or has invalid fields: ${fields.join(', ')}`, problems };
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`)).join('');
 }
 
 export class ModelMetadataError extends Error {
@@ -44,35 +120,7 @@ export async function readModelMetadata(modelDir: string, modelNameOverride?: st
 
 /** Checks the parsed document; `source` names the file in error messages. */
 export function parseModelMetadata(document: unknown, source: string, modelNameOverride?: string): ModelMetadata {
-  if (!isPlainObject(document)) throw new ModelMetadataError(`${source}: expected a JSON object`);
-  const problem = (field: string, expected: string): ModelMetadataError =>
-    new ModelMetadataError(`${source}: ${field} must be ${expected}`);
-
-  const { model_name, model_version, model_type, feature_names, classes, training_metrics, created_at } = document;
-  if (typeof model_name !== 'string' || model_name === '') throw problem('model_name', 'a non-empty string');
-  // Versions are often written as numbers ("1") by hand; accept both and serve a string.
-  if (typeof model_version !== 'string' && typeof model_version !== 'number') throw problem('model_version', 'a string');
-  if (!Array.isArray(feature_names) || feature_names.length === 0 || !feature_names.every((n) => typeof n === 'string' && n !== '')) {
-    throw problem('feature_names', 'a non-empty array of non-empty strings');
-  }
-  if (new Set(feature_names).size !== feature_names.length) throw problem('feature_names', 'free of duplicates');
-  if (!Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === 'number' || typeof c === 'string')) {
-    throw problem('classes', 'an array of at least two numbers or strings');
-  }
-  if (training_metrics !== undefined && !isPlainObject(training_metrics)) throw problem('training_metrics', 'an object');
-  if (created_at !== undefined && created_at !== null && typeof created_at !== 'string') throw problem('created_at', 'a string');
-
-  return {
-    model_name: modelNameOverride ?? model_name,
-    model_version: String(model_version),
-    model_type: typeof model_type === 'string' ? model_type : 'unknown',
-    feature_names: feature_names as string[],
-    classes: classes as ClassLabel[],
-    training_metrics: (training_metrics as Record<string, unknown> | undefined) ?? {},
-    created_at: (created_at as string | null | undefined) ?? null,
-  };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  const check = checkModelMetadata(modelMetadataSchema, document, source);
+  if (!check.ok) throw new ModelMetadataError(`${source}: ${check.problems.join('; ')}`);
+  return modelNameOverride === undefined ? check.metadata : { ...check.metadata, model_name: modelNameOverride };
 }

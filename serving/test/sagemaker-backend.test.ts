@@ -1,9 +1,11 @@
 /**
  * The SageMaker backend over the real SDK: against moto's sagemaker-runtime (canned results queued through
  * moto's API; a wiring test: request encoding, endpoint/credential resolution from AWS_ENDPOINT_URL, response
- * parsing), and against a closed port for the unreachable case, which needs no bench.
+ * parsing); against a closed port for the unreachable case and against a local endpoint that answers 503 for one
+ * that is still being created, which need no bench.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithBench, motoEndpoint, motoEnv } from '../../test/support/bench.js';
@@ -13,7 +15,7 @@ import { createMetrics } from '../src/metrics.js';
 import { ModelState } from '../src/model-state.js';
 import { loadSageMakerBackend } from '../src/sagemaker-backend.js';
 import type { RunningServer } from '../src/start-server.js';
-import { FEATURES, FIXTURE_MODEL_DIR, getJson, postJson, startFixtureServer, type Json } from './serving-harness.js';
+import { FEATURES, FIXTURE_MODEL_DIR, getJson, postJson, startFixtureServer, watchedLogger, type Json } from './serving-harness.js';
 
 /** Sets AWS_* for this test file (the SDK reads them when a client is created) and restores them afterwards. */
 function useAwsEnv(env: () => Record<string, string>): void {
@@ -59,18 +61,59 @@ describe('SageMaker backend, endpoint unreachable', () => {
     expect(body.error.message).toContain('"fraud-ep"');
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at /);
   });
+});
 
-  it('stays live but not ready while the warm-up call keeps failing', async () => {
-    const server = await startFixtureServer({ SAGEMAKER_ENDPOINT: 'fraud-ep', AWS_REGION: 'us-east-1' }, { defaultMetrics: false, waitForModel: false });
+/** An endpoint that answers every invocation 503, as SageMaker does while an endpoint is still being created. */
+async function unavailableEndpoint(): Promise<{ url: string; invocations: { path: string; body: string }[]; close(): Promise<void> }> {
+  const invocations: { path: string; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      invocations.push({ path: req.url ?? '', body });
+      res.writeHead(503, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceUnavailable' });
+      res.end(JSON.stringify({ message: 'endpoint is being created' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    invocations,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('SageMaker backend, endpoint still being created', () => {
+  let endpoint: Awaited<ReturnType<typeof unavailableEndpoint>>;
+  beforeAll(async () => {
+    endpoint = await unavailableEndpoint();
+  });
+  afterAll(async () => {
+    await endpoint.close();
+  });
+  useAwsEnv(() => ({ AWS_ENDPOINT_URL: endpoint.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' }));
+
+  it('stays live but not ready while the warm-up call keeps failing, and keeps retrying it', async () => {
+    const { logger, logs } = watchedLogger('warn');
+    const server = await startFixtureServer({ SAGEMAKER_ENDPOINT: 'fraud-ep', AWS_REGION: 'us-east-1' }, { defaultMetrics: false, waitForModel: false, logger });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Two failed warm-ups: the first, and the retry after the back-off. Each reached the endpoint as a row of zeros.
+      await logs.until('warm-up prediction failed', 2);
+      const isWarmUp = (call: { path: string; body: string }) => call.path === '/endpoints/fraud-ep/invocations' && call.body === FEATURES.map(() => '0').join(',');
+      expect(endpoint.invocations.length).toBeGreaterThanOrEqual(2);
+      expect(endpoint.invocations.every(isWarmUp)).toBe(true);
+
       expect((await getJson(`${server.url}/health`)).body).toMatchObject({ status: 'healthy', model_loaded: false });
       expect((await getJson(`${server.url}/ready`)).status).toBe(503);
       expect((await postJson(`${server.url}/predict`, { features: FEATURES })).status).toBe(503);
+      // The client's request was refused before it reached the endpoint, which still saw warm-ups only.
+      expect(endpoint.invocations.every(isWarmUp)).toBe(true);
     } finally {
       await server.shutdown('test done');
     }
-  });
+  }, 30_000);
 });
 
 /** Queues canned invoke_endpoint answers in moto; each new request body takes the next one, in order. */

@@ -1,7 +1,7 @@
 /** Starts the real server (start-server.ts, as server.ts does) on 127.0.0.1 and a free port, on the fixture model. */
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { loadConfig, type LogLevel } from '../src/config.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { startServer, type RunningServer, type StartOptions } from '../src/start-server.js';
 
 export const FIXTURE_MODEL_DIR = fileURLToPath(new URL('./fixtures/fraud-model', import.meta.url));
@@ -32,4 +32,42 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 export async function getJson(url: string): Promise<{ status: number; body: Json; headers: Headers }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Json, headers: res.headers };
+}
+
+export type LogEntry = Record<string, unknown> & { msg?: string };
+
+/**
+ * The server's log as it is written, and a way to wait for a line: tests synchronise on what the server says
+ * it did (`model ready`, `shutting down…`, a failed warm-up) rather than on how long that usually takes.
+ */
+export class LogWatch {
+  readonly entries: LogEntry[] = [];
+  #waiters: { count: number; msg: string; resolve: () => void }[] = [];
+
+  push(entry: LogEntry): void {
+    this.entries.push(entry);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (this.count(waiter.msg) < waiter.count) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  /** How many lines so far start with `msg`. */
+  count(msg: string): number {
+    return this.entries.filter((entry) => entry.msg?.startsWith(msg)).length;
+  }
+
+  /** Settles once `count` lines starting with `msg` have been written (at once if they already have). */
+  until(msg: string, count = 1): Promise<void> {
+    if (this.count(msg) >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, msg, resolve }));
+  }
+}
+
+/** A logger for an in-process server whose lines go to a {@link LogWatch} instead of stdout. */
+export function watchedLogger(level: LogLevel = 'info'): { logger: Logger; logs: LogWatch } {
+  const logs = new LogWatch();
+  const logger = createLogger(level, { write: (line: string) => logs.push(JSON.parse(line) as LogEntry) });
+  return { logger, logs };
 }

@@ -5,18 +5,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { checkModelMetadata, trainedModelMetadataSchema, type TrainedModelMetadata } from '../../../serving/src/model-metadata.js';
 import { MlpError } from '../errors.js';
 
-/** metadata.json, as the serving app (serving/) reads it. */
-export interface ModelMetadata {
-  model_name: string;
-  model_version: string;
-  model_type: string;
-  feature_names: string[];
-  classes: Array<string | number>;
-  training_metrics: Record<string, unknown>;
-  created_at: string;
-}
+/** metadata.json of a trained model: the serving app's schema, with every field a training run must write. */
+export type ModelMetadata = TrainedModelMetadata;
 
 export const MODEL_FILE = 'model.onnx';
 export const METADATA_FILE = 'metadata.json';
@@ -44,7 +37,7 @@ export async function validateModelDir(dir: string): Promise<ModelMetadata> {
   return metadata;
 }
 
-/** Parses and checks metadata.json, reporting every missing or mistyped field at once. */
+/** Parses and checks metadata.json against the serving app's schema, reporting every missing or mistyped field at once. */
 export function parseMetadata(text: string, file: string): ModelMetadata {
   let document: unknown;
   try {
@@ -52,41 +45,9 @@ export function parseMetadata(text: string, file: string): ModelMetadata {
   } catch (error) {
     throw new MlpError('training', `${file} is not valid JSON: ${(error as Error).message}`, { hint: METADATA_HINT });
   }
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new MlpError('training', `${file} must hold a JSON object.`, { hint: METADATA_HINT });
-  }
-  const fields = document as Record<string, unknown>;
-  const problems: string[] = [];
-  const isText = (value: unknown) => typeof value === 'string' && value.trim() !== '';
-
-  for (const field of ['model_name', 'model_version', 'model_type'] as const) {
-    if (!isText(fields[field])) problems.push(`${field}: ${describe(fields[field])}, expected a non-empty string`);
-  }
-  const features = fields.feature_names;
-  if (!Array.isArray(features) || features.length === 0 || !features.every(isText)) {
-    problems.push(`feature_names: ${describe(features)}, expected a non-empty array of strings`);
-  } else {
-    const duplicates = features.filter((name, index) => features.indexOf(name) !== index);
-    if (duplicates.length > 0) problems.push(`feature_names: duplicate ${[...new Set(duplicates)].join(', ')}`);
-  }
-  const classes = fields.classes;
-  if (!Array.isArray(classes) || classes.length < 2 || !classes.every((value) => typeof value === 'string' || typeof value === 'number')) {
-    problems.push(`classes: ${describe(classes)}, expected an array of at least two strings or numbers`);
-  }
-  const metrics = fields.training_metrics;
-  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
-    problems.push(`training_metrics: ${describe(metrics)}, expected an object`);
-  }
-  if (!isText(fields.created_at) || Number.isNaN(Date.parse(fields.created_at as string))) {
-    problems.push(`created_at: ${describe(fields.created_at)}, expected an ISO 8601 timestamp`);
-  }
-  if (problems.length > 0) {
-    throw new MlpError('training', `${file} is missing or has invalid fields: ${problems.map((p) => p.split(':')[0]).join(', ')}.`, {
-      details: problems,
-      hint: METADATA_HINT,
-    });
-  }
-  return fields as unknown as ModelMetadata;
+  const check = checkModelMetadata(trainedModelMetadataSchema, document, file);
+  if (!check.ok) throw new MlpError('training', `${check.summary}.`, { details: check.problems, hint: METADATA_HINT });
+  return check.metadata;
 }
 
 async function checkModelLoads(modelFile: string, metadata: ModelMetadata): Promise<void> {
@@ -167,12 +128,6 @@ async function isNonEmptyFile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
-  return `got ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
 }
 
 function firstLine(error: unknown): string {

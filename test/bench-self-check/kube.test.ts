@@ -2,7 +2,8 @@
  * The bench's Kubernetes control plane (test/bench/kube.sh): real etcd, kube-apiserver, kube-controller-manager and
  * kube-scheduler, with kwok playing the kubelet of two fake nodes. Checks what `mlp deploy` will rely on: rollouts,
  * the failure modes made by test/bench/kube/kwok-stages.yaml, quota admission and server-side apply.
- * Waits poll with generous deadlines; nothing here asserts how fast anything is.
+ * Waits poll with generous deadlines; nothing here asserts how fast anything is. A bench self-check: it tests the
+ * bench, not mlp, and the summary reporter counts it apart from mlp's tests.
  */
 import {
   AppsV1Api,
@@ -18,7 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithBench, kubeconfigPath } from './support/bench.js';
+import { describeWithBench, kubeconfigPath } from '../support/bench.js';
 
 const DEADLINE_MS = 90_000;
 
@@ -55,7 +56,7 @@ function deployment(name: string, replicas: number, image: string): V1Deployment
   };
 }
 
-describeWithBench(['kube'], 'bench Kubernetes (real control plane, kwok nodes)', () => {
+describeWithBench(['kube'], 'bench self-check: Kubernetes (real control plane, kwok nodes)', () => {
   let core: CoreV1Api;
   let apps: AppsV1Api;
   let batch: BatchV1Api;
