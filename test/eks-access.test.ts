@@ -4,7 +4,7 @@
  */
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clusterAccess } from '../src/lib/kube/cluster-access.js';
+import { openKubeClient } from '../src/lib/kube/client.js';
 import { decodeEksToken, eksToken, TOKEN_PREFIX } from '../src/lib/kube/eks-token.js';
 import { describeWithBench, motoEnv } from './support/bench.js';
 
@@ -56,7 +56,7 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
   });
 
   it('builds the kubeconfig from DescribeCluster with an STS-signed token', async () => {
-    const access = await clusterAccess({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: cluster, namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env);
+    const access = await openKubeClient({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: cluster, namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env);
     expect(access.source).toContain(`EKS cluster ${cluster}`);
     const current = access.kubeConfig.getCurrentCluster()!;
     expect(current.server).toMatch(/^https:\/\//);
@@ -68,7 +68,7 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
   });
 
   it('names a cluster that does not exist', async () => {
-    await expect(clusterAccess({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: 'nope', namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env)).rejects.toThrow(
+    await expect(openKubeClient({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: 'nope', namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env)).rejects.toThrow(
       'cluster.name: there is no EKS cluster nope in us-east-1.',
     );
   });

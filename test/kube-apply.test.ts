@@ -7,6 +7,7 @@ import type { KubeConfig, KubernetesObject, V1Deployment } from '@kubernetes/cli
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MlpError } from '../src/lib/errors.js';
 import { applyObjects } from '../src/lib/kube/apply.js';
+import { KubeClient } from '../src/lib/kube/client.js';
 import { rollBack, watchRollout } from '../src/lib/kube/rollout.js';
 import { describeWithBench, kubeconfigPath } from './support/bench.js';
 
@@ -15,6 +16,7 @@ const TIMEOUT_MS = 120_000;
 
 describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real control plane', () => {
   let kubeConfig: KubeConfig;
+  let kube: KubeClient;
   let k8s: typeof import('@kubernetes/client-node');
   const namespace = `mlp-apply-${Date.now().toString(36)}`;
   const labels = { 'app.kubernetes.io/managed-by': 'mlp', 'mlp.dev/project': PROJECT, 'mlp.dev/service': 'api' };
@@ -35,8 +37,8 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
   });
   const configMap: KubernetesObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-env', namespace, labels }, data: { LOG_LEVEL: 'info' } } as KubernetesObject;
   const apply = (objects: KubernetesObject[], extra: { dryRun?: boolean } = {}) =>
-    applyObjects(kubeConfig, objects, { project: PROJECT, namespace, dryRun: extra.dryRun ?? false, prune: true });
-  const watch = () => watchRollout(kubeConfig, { namespace, name: 'api', deadline: Date.now() + 90_000 }, never, () => undefined);
+    applyObjects(kube, objects, { project: PROJECT, namespace, dryRun: extra.dryRun ?? false, prune: true });
+  const watch = () => watchRollout(kube, { namespace, name: 'api', deadline: Date.now() + 90_000 }, never, () => undefined);
   const replicaSets = async () => (await kubeConfig.makeApiClient(k8s.AppsV1Api).listNamespacedReplicaSet({ namespace })).items;
   const currentImage = async () => (await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).spec!.template.spec!.containers[0]!.image;
   const failure = async (promise: Promise<unknown>): Promise<MlpError> => {
@@ -52,6 +54,7 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     k8s = await import('@kubernetes/client-node');
     kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath());
+    kube = await KubeClient.fromKubeConfig(kubeConfig);
     await kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
   });
 
@@ -71,10 +74,10 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
   it("applies fields client-node's models name differently: a LimitRange keeps its default limits", async () => {
     // client-node calls LimitRange's `default` `_default`; sent as the plain API JSON mlp renders, it used to vanish.
     const limits = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits', namespace, labels }, spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '100m' }, default: { cpu: '200m' } }] } };
-    expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['created']);
+    expect((await applyObjects(kube, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['created']);
     const live = await kubeConfig.makeApiClient(k8s.CoreV1Api).readNamespacedLimitRange({ name: 'limits', namespace });
     expect(live.spec?.limits[0]).toMatchObject({ type: 'Container', defaultRequest: { cpu: '100m' }, _default: { cpu: '200m' } });
-    expect((await applyObjects(kubeConfig, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['unchanged']);
+    expect((await applyObjects(kube, [limits as KubernetesObject], { project: PROJECT, namespace, dryRun: false, prune: false })).map((r) => r.action)).toEqual(['unchanged']);
     await kubeConfig.makeApiClient(k8s.CoreV1Api).deleteNamespacedLimitRange({ name: 'limits', namespace });
   }, TIMEOUT_MS);
 
@@ -105,7 +108,7 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     const error = await failure(watch());
     expect(error.exitCode).toBe(33);
     expect(error.message).toContain('ImagePullBackOff for image registry.local/api:mlp-test-imagepullbackoff');
-    const restored = await rollBack(kubeConfig, namespace, 'api');
+    const restored = await rollBack(kube, namespace, 'api');
     expect(restored?.revision).toBe(2);
     await watch();
     expect(await currentImage()).toBe('registry.local/api:v2');
@@ -117,7 +120,7 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     expect(error.exitCode).toBe(34);
     expect(error.message).toContain('keeps crashing (CrashLoopBackOff');
     expect(error.details.join('\n')).toContain('termination message:');
-    await rollBack(kubeConfig, namespace, 'api');
+    await rollBack(kube, namespace, 'api');
     await watch();
   }, TIMEOUT_MS);
 
@@ -126,7 +129,7 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     const error = await failure(watch());
     expect(error.exitCode).toBe(37);
     expect(error.message).toContain('exec format error');
-    await rollBack(kubeConfig, namespace, 'api');
+    await rollBack(kube, namespace, 'api');
     await watch();
   }, TIMEOUT_MS);
 
@@ -134,14 +137,14 @@ describeWithBench(['kube'], 'apply, prune, rollout and rollback on the real cont
     const huge = deployment('registry.local/api:v4', 1);
     huge.spec!.template.spec!.containers[0]!.resources = { requests: { cpu: '500', memory: '64Mi' }, limits: { cpu: '500', memory: '128Mi' } };
     await apply([huge]);
-    const error = await failure(watchRollout(kubeConfig, { namespace, name: 'api', deadline: Date.now() + 8_000 }, never, () => undefined));
+    const error = await failure(watchRollout(kube, { namespace, name: 'api', deadline: Date.now() + 8_000 }, never, () => undefined));
     expect(error.exitCode).toBe(35);
     expect(error.message).toContain('cannot be scheduled (FailedScheduling)');
     expect(error.details.join('\n')).toMatch(/Insufficient cpu/);
     // And back by revision number, as mlp rollback --to-revision does (each rollback renumbers: find v2's now).
     const v2 = (await replicaSets()).find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'registry.local/api:v2')!;
     const revision = Number(v2.metadata!.annotations!['deployment.kubernetes.io/revision']);
-    const restored = await rollBack(kubeConfig, namespace, 'api', revision);
+    const restored = await rollBack(kube, namespace, 'api', revision);
     expect(restored).toEqual({ revision, replicaSet: v2.metadata!.name });
     await watch();
     expect(await currentImage()).toBe('registry.local/api:v2');

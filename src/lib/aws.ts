@@ -1,27 +1,44 @@
 /**
- * The only place in mlp that constructs AWS SDK clients. Endpoints and credentials are never passed
- * explicitly: the SDK's default chain resolves them (AWS_PROFILE, AWS_ACCESS_KEY_ID/…, SSO, web identity,
- * instance metadata) and honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, which is how the test
- * bench points mlp at moto. SDK modules are loaded with a dynamic import so `mlp --help` never pays for them.
+ * The only place in mlp that constructs AWS SDK clients, and the only reader of the environment for AWS settings:
+ * region (AWS_REGION, then AWS_DEFAULT_REGION), endpoint (AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL —
+ * how the test bench points mlp at moto), profile (AWS_PROFILE) and static keys (AWS_ACCESS_KEY_ID/…). They are
+ * read from the command's environment (CliIo.env, passed as `env`) and handed to each client explicitly, so a CLI
+ * run in-process with its own environment talks to the AWS it names. Without `env`, process.env (what bin/mlp
+ * passes anyway). Credentials not in that environment come from the SDK's default chain (profile files, SSO, web
+ * identity, instance metadata), which reads its own files and variables from process.env.
+ * SDK modules are loaded with a dynamic import so `mlp --help` never pays for them.
  */
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { MlpError } from './errors.js';
 import { MLP_VERSION } from './package-root.js';
 
 /**
  * The SDK warns on every run under Node 20 that its releases after January 2027 will need Node 22. mlp pins the
  * SDK and supports Node 20, so the warning only alarms users; it stays on when they set the variable themselves.
+ * The SDK reads it from process.env, whatever environment the command was given.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** The variables AWS settings are read from (CliIo.env). */
+export type AwsEnv = Readonly<Record<string, string | undefined>>;
+
 export interface AwsOptions {
   /** Overrides AWS_REGION / AWS_DEFAULT_REGION. */
-  region?: string;
+  region?: string | undefined;
   /** Aborts in-flight requests; passed to each `client.send`, not part of the client config. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** The command's environment (CliIo.env); default process.env. */
+  env?: AwsEnv | undefined;
 }
+
+/** The AWS services mlp calls, by the name the SDK gives their endpoint variable (AWS_ENDPOINT_URL_<name>). */
+export type AwsService = 'ecr' | 'eks' | 's3' | 'sts';
 
 export interface AwsClientConfig {
   region?: string;
+  endpoint?: string;
+  profile?: string;
+  credentials?: AwsCredentialIdentity;
   maxAttempts: number;
   customUserAgent: string;
 }
@@ -41,17 +58,71 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** The region mlp uses: the explicit option, then AWS_REGION, then AWS_DEFAULT_REGION (the SDK alone ignores the latter). */
 export function resolveRegion(opts: AwsOptions = {}): string | undefined {
-  return nonEmpty(opts.region) ?? nonEmpty(process.env.AWS_REGION) ?? nonEmpty(process.env.AWS_DEFAULT_REGION);
+  const env = opts.env ?? process.env;
+  return nonEmpty(opts.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+}
+
+/** The endpoint override for `service` and the variable it came from, as the SDK resolves it; undefined for AWS's own. */
+export function endpointOverride(service: string, env: AwsEnv = process.env): { url: string; variable: string } | undefined {
+  if (nonEmpty(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)?.toLowerCase() === 'true') return undefined;
+  for (const variable of [`AWS_ENDPOINT_URL_${service.toUpperCase()}`, 'AWS_ENDPOINT_URL']) {
+    const url = nonEmpty(env[variable]);
+    if (url) return { url, variable };
+  }
+  return undefined;
+}
+
+/** The STS endpoint an EKS token is presigned for: the override, else the regional one (which EKS expects). */
+export function stsEndpoint(region: string, env: AwsEnv = process.env): string {
+  return endpointOverride('sts', env)?.url ?? `https://sts.${region}.amazonaws.com`;
+}
+
+/** Keys set in the environment, as the SDK's fromEnv reads them; undefined when a profile is named (it wins). */
+function environmentCredentials(env: AwsEnv): AwsCredentialIdentity | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (nonEmpty(env.AWS_PROFILE) || !accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  const expiration = env.AWS_CREDENTIAL_EXPIRATION;
+  const credentialScope = env.AWS_CREDENTIAL_SCOPE;
+  const accountId = env.AWS_ACCOUNT_ID;
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+    ...(expiration ? { expiration: new Date(expiration) } : {}),
+    ...(credentialScope ? { credentialScope } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
 }
 
 /**
- * Shared configuration for every AWS SDK client mlp builds. When no region is known it is left out, so
- * the SDK can still take it from the profile in ~/.aws/config.
+ * The credentials mlp signs with outside an SDK client (the EKS token): keys from the environment, else the SDK's
+ * default chain for AWS_PROFILE.
  */
-export function awsClientConfig(opts: AwsOptions = {}): AwsClientConfig {
+export async function awsCredentials(env: AwsEnv = process.env): Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider> {
+  const fromEnvironment = environmentCredentials(env);
+  if (fromEnvironment) return fromEnvironment;
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  const profile = nonEmpty(env.AWS_PROFILE);
+  return defaultProvider(profile ? { profile } : {});
+}
+
+/**
+ * Shared configuration for every AWS SDK client mlp builds, from the command's environment. What it does not set
+ * the SDK resolves itself: no region → the profile's in ~/.aws/config; no keys → its default credential chain.
+ */
+export function awsClientConfig(service: AwsService, opts: AwsOptions = {}): AwsClientConfig {
+  const env = opts.env ?? process.env;
   const region = resolveRegion(opts);
+  const endpoint = endpointOverride(service, env)?.url;
+  const profile = nonEmpty(env.AWS_PROFILE);
+  const credentials = environmentCredentials(env);
   return {
     ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(profile === undefined ? {} : { profile }),
+    ...(credentials === undefined ? {} : { credentials }),
     maxAttempts: 3,
     customUserAgent: `mlp/${MLP_VERSION}`,
   };
@@ -60,7 +131,7 @@ export function awsClientConfig(opts: AwsOptions = {}): AwsClientConfig {
 /** Who the default credential chain says we are (STS GetCallerIdentity). */
 export async function callerIdentity(opts: AwsOptions = {}): Promise<CallerIdentity> {
   const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const client = new STSClient(awsClientConfig(opts));
+  const client = new STSClient(awsClientConfig('sts', opts));
   try {
     const out = await client.send(new GetCallerIdentityCommand({}), opts.signal ? { abortSignal: opts.signal } : {});
     if (!out.Account || !out.Arn || !out.UserId) {
@@ -68,7 +139,7 @@ export async function callerIdentity(opts: AwsOptions = {}): Promise<CallerIdent
     }
     return { account: out.Account, arn: out.Arn, userId: out.UserId };
   } catch (error) {
-    throw toMlpError(error, { service: 'sts', operation: 'STS GetCallerIdentity', region: resolveRegion(opts) });
+    throw toMlpError(error, { service: 'sts', operation: 'STS GetCallerIdentity', region: resolveRegion(opts), env: opts.env });
   } finally {
     client.destroy();
   }
@@ -145,11 +216,9 @@ function str(value: unknown): string | undefined {
 }
 
 /** Where requests to `service` go, for messages: the configured endpoint override, else the public one. */
-export function describeEndpoint(service: string, region: string | undefined): string {
-  const specific = nonEmpty(process.env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`]);
-  const general = nonEmpty(process.env.AWS_ENDPOINT_URL);
-  if (specific) return `${specific} (from AWS_ENDPOINT_URL_${service.toUpperCase()})`;
-  if (general) return `${general} (from AWS_ENDPOINT_URL)`;
+export function describeEndpoint(service: string, region: string | undefined, env: AwsEnv = process.env): string {
+  const override = endpointOverride(service, env);
+  if (override) return `${override.url} (from ${override.variable})`;
   return `https://${service}.${region ?? '<region>'}.amazonaws.com`;
 }
 
@@ -160,7 +229,15 @@ export function describeEndpoint(service: string, region: string | undefined): s
  */
 export function toMlpError(
   error: unknown,
-  ctx: { service: string; operation: string; region?: string | undefined; /** The IAM action the call needs, e.g. ecr:CreateRepository. */ action?: string },
+  ctx: {
+    service: string;
+    operation: string;
+    region?: string | undefined;
+    /** The IAM action the call needs, e.g. ecr:CreateRepository. */
+    action?: string;
+    /** The environment the client was built from (for the endpoint it names); default process.env. */
+    env?: AwsEnv | undefined;
+  },
 ): unknown {
   if (error instanceof MlpError) return error;
   const chain = errorChain(error);
@@ -197,7 +274,7 @@ export function toMlpError(
     const code = str(e.code);
     const name = str(e.name);
     if ((code && NETWORK_ERROR_CODES.has(code)) || name === 'TimeoutError') {
-      const endpoint = describeEndpoint(ctx.service, ctx.region);
+      const endpoint = describeEndpoint(ctx.service, ctx.region, ctx.env);
       return new MlpError('prerequisite', `${ctx.operation} failed: cannot reach ${endpoint} (${code ?? name}).`, {
         hint: 'check the network, proxy settings and AWS_ENDPOINT_URL; for the local test bench run: bash test/bench/up.sh',
         cause: error,
@@ -218,24 +295,24 @@ export function toMlpError(
   });
 }
 
-/** An ECR client on the default chain; the caller destroys it. */
+/** An ECR client configured by awsClientConfig; the caller destroys it. */
 export async function ecrClient(opts: AwsOptions = {}) {
   const { ECRClient } = await import('@aws-sdk/client-ecr');
-  return new ECRClient(awsClientConfig(opts));
+  return new ECRClient(awsClientConfig('ecr', opts));
 }
 
-/** An EKS client on the default chain; the caller destroys it. */
+/** An EKS client configured by awsClientConfig; the caller destroys it. */
 export async function eksClient(opts: AwsOptions = {}) {
   const { EKSClient } = await import('@aws-sdk/client-eks');
-  return new EKSClient(awsClientConfig(opts));
+  return new EKSClient(awsClientConfig('eks', opts));
 }
 
 /**
- * An S3 client on the default chain; the caller destroys it. Path-style requests when an endpoint override is set
+ * An S3 client configured by awsClientConfig; the caller destroys it. Path-style requests when an endpoint override is set
  * (moto, MinIO, a VPC endpoint by IP): their hosts have no per-bucket DNS names.
  */
 export async function s3Client(opts: AwsOptions = {}) {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const overridden = nonEmpty(process.env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(process.env.AWS_ENDPOINT_URL);
-  return new S3Client({ ...awsClientConfig(opts), ...(overridden ? { forcePathStyle: true } : {}) });
+  const overridden = endpointOverride('s3', opts.env ?? process.env) !== undefined;
+  return new S3Client({ ...awsClientConfig('s3', opts), ...(overridden ? { forcePathStyle: true } : {}) });
 }

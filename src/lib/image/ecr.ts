@@ -4,7 +4,7 @@
  * lives only in a temporary Docker config directory for the length of the push.
  */
 import type { RegistrySettings } from '../config/schema.js';
-import { ecrClient, resolveRegion, toMlpError } from '../aws.js';
+import { ecrClient, resolveRegion, toMlpError, type AwsEnv } from '../aws.js';
 import { MlpError } from '../errors.js';
 
 export interface EcrToken {
@@ -49,11 +49,13 @@ export class Ecr {
     private readonly sdk: typeof import('@aws-sdk/client-ecr'),
     private readonly region: string | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly env: AwsEnv | undefined,
   ) {}
 
-  static async open(region: string, signal?: AbortSignal): Promise<Ecr> {
+  /** `env`: the command's environment, where the AWS settings come from (aws.ts). */
+  static async open(region: string, signal?: AbortSignal, env?: AwsEnv): Promise<Ecr> {
     const sdk = await import('@aws-sdk/client-ecr');
-    return new Ecr(await ecrClient({ region }), sdk, resolveRegion({ region }), signal);
+    return new Ecr(await ecrClient({ region, env }), sdk, resolveRegion({ region, env }), signal, env);
   }
 
   close(): void {
@@ -64,7 +66,7 @@ export class Ecr {
     try {
       return await send();
     } catch (error) {
-      throw toMlpError(error, { service: 'ecr', operation: `ECR ${operation}`, region: this.region, action: `ecr:${operation}` });
+      throw toMlpError(error, { service: 'ecr', operation: `ECR ${operation}`, region: this.region, action: `ecr:${operation}`, env: this.env });
     }
   }
 

@@ -4,6 +4,7 @@
  * else its instance types) for the eks target, the local engine's for the local target.
  */
 import type { MlpConfig } from '../config/schema.js';
+import type { KubeClient } from '../kube/client.js';
 import { MlpError } from '../errors.js';
 import { eksClient, resolveRegion, toMlpError } from '../aws.js';
 
@@ -37,15 +38,21 @@ export function nodegroupPlatform(nodegroup: Nodegroup): string | undefined {
 
 /**
  * The platform of the cluster's nodes: with cluster.context (a kubeconfig cluster) the nodes' kubernetes.io/arch
- * labels; on EKS the configured nodegroup's, or all nodegroups' when they agree.
+ * labels; on EKS the configured nodegroup's, or all nodegroups' when they agree. `kube`: how to reach the cluster
+ * for the node list (a run passes the client it already has; default: open one).
  */
-export async function clusterPlatform(config: Pick<MlpConfig, 'cluster' | 'aws' | 'deploy'>, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<PlatformChoice> {
+export async function clusterPlatform(
+  config: Pick<MlpConfig, 'cluster' | 'aws' | 'deploy'>,
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+  kube: () => Promise<KubeClient> = async () => (await import('../kube/client.js')).openKubeClient(config, env, signal),
+): Promise<PlatformChoice> {
   const cluster = config.cluster;
   if (!cluster) throw new MlpError('config', 'The eks target needs a cluster section in mlp.yaml.', { hint: 'add cluster.name (and cluster.nodegroup)' });
-  if (cluster.context) return nodesPlatform(config, env, signal);
+  if (cluster.context) return nodesPlatform(await kube());
   const region = config.aws.region;
   const { DescribeNodegroupCommand, ListNodegroupsCommand } = await import('@aws-sdk/client-eks');
-  const client = await eksClient({ region });
+  const client = await eksClient({ region, env });
   const options = signal ? { abortSignal: signal } : {};
   try {
     const names = cluster.nodegroup
@@ -68,16 +75,15 @@ export async function clusterPlatform(config: Pick<MlpConfig, 'cluster' | 'aws' 
       hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml, or cluster.nodegroup to the nodegroup that runs the services',
     });
   } catch (error) {
-    throw toMlpError(error, { service: 'eks', operation: 'EKS DescribeNodegroup', region: resolveRegion({ region }), action: 'eks:DescribeNodegroup' });
+    throw toMlpError(error, { service: 'eks', operation: 'EKS DescribeNodegroup', region: resolveRegion({ region, env }), action: 'eks:DescribeNodegroup', env });
   } finally {
     client.destroy();
   }
 }
 
-async function nodesPlatform(config: Pick<MlpConfig, 'cluster' | 'aws' | 'deploy'>, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<PlatformChoice> {
-  const [{ clusterAccess }, { CoreV1Api }] = await Promise.all([import('../kube/cluster-access.js'), import('@kubernetes/client-node')]);
-  const { kubeConfig, source } = await clusterAccess(config, env, signal);
-  const { items } = await kubeConfig.makeApiClient(CoreV1Api).listNode();
+async function nodesPlatform(kube: KubeClient): Promise<PlatformChoice> {
+  const { source } = kube;
+  const { items } = await kube.core.listNode();
   const linux = items.filter((node) => (node.metadata?.labels?.['kubernetes.io/os'] ?? 'linux') === 'linux');
   const arches = [...new Set(linux.map((node) => node.metadata?.labels?.['kubernetes.io/arch'] ?? node.status?.nodeInfo?.architecture))];
   if (arches.length === 1 && arches[0] && /^(amd64|arm64)$/.test(arches[0])) return { platform: `linux/${arches[0]}`, source: `the nodes of ${source}` };

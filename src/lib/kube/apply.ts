@@ -3,11 +3,11 @@
  * `mlp`; then pruning: the project's objects (by mlp's labels) that are no longer rendered are deleted. With
  * dryRun the API server validates and defaults everything and persists nothing.
  */
-import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { MlpError } from '../errors.js';
 import { TRAINING_COMPONENT } from '../render/render-context.js';
-import { comparable } from './comparable.js';
-import { toModel } from './wire.js';
+import type { KubeClient } from './client.js';
+import { sameComparable } from './comparable.js';
 
 export const FIELD_MANAGER = 'mlp';
 export const PROJECT_LABEL = 'mlp.dev/project';
@@ -42,13 +42,6 @@ export interface ApplyOptions {
   dryRun: boolean;
   prune: boolean;
   log?: (line: string) => void;
-}
-
-/** The value with every object's keys in order, so JSON texts of equal objects are equal. */
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, sortedKeys(inner)]));
 }
 
 const describe = (object: KubernetesObject): string =>
@@ -86,43 +79,39 @@ function applyError(object: KubernetesObject, error: unknown): MlpError {
   return new MlpError('apply', `The API server rejected ${describe(object)}: ${message}`, { details: causes, hint: 'fix the template or the mlp.yaml field it comes from; nothing after this object was applied' });
 }
 
-async function readOrUndefined(client: KubernetesObjectApi, object: KubernetesObject): Promise<KubernetesObject | undefined> {
+async function readOrUndefined(kube: KubeClient, object: KubernetesObject): Promise<KubernetesObject | undefined> {
   try {
-    return await client.read({ apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } });
+    return await kube.objects.read({ apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } });
   } catch (error) {
     if ((error as ApiError).code === 404) return undefined;
     throw error;
   }
 }
 
-export async function applyObjects(kubeConfig: KubeConfig, objects: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
-  const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node');
-  const client = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const dryRun = options.dryRun ? 'All' : undefined;
+export async function applyObjects(kube: KubeClient, objects: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
   for (const object of objects) {
-    const before = await readOrUndefined(client, object).catch((error: unknown) => {
+    const before = await readOrUndefined(kube, object).catch((error: unknown) => {
       throw applyError(object, error);
     });
-    const after = await client.patch(await toModel(object), undefined, dryRun, FIELD_MANAGER, true, PatchStrategy.ServerSideApply).catch((error: unknown) => {
+    const after = await kube.serverSideApply(kube.toModel(object), { fieldManager: FIELD_MANAGER, dryRun: options.dryRun }).catch((error: unknown) => {
       throw applyError(object, error);
     });
     // A dry run persists nothing, so the resourceVersion never moves: compare what the server would store instead.
-    const same = options.dryRun
-      ? JSON.stringify(sortedKeys(comparable(before))) === JSON.stringify(sortedKeys(comparable(after)))
-      : before?.metadata?.resourceVersion === after.metadata?.resourceVersion;
+    const same = options.dryRun ? sameComparable(before, after) : before?.metadata?.resourceVersion === after.metadata?.resourceVersion;
     const action: AppliedObject['action'] = !before ? 'created' : same ? 'unchanged' : 'configured';
     results.push({ kind: object.kind!, name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), action });
     options.log?.(`${describe(object)} ${action}${options.dryRun ? ' (server dry run)' : ''}`);
   }
-  if (options.prune) results.push(...(await prune(client, objects, options)));
+  if (options.prune) results.push(...(await prune(kube, objects, options)));
   return results;
 }
 
 const identity = (object: KubernetesObject): string => `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
 
 /** Deletes the project's objects in the namespace that the rendered set no longer has. */
-async function prune(client: KubernetesObjectApi, rendered: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
+async function prune(kube: KubeClient, rendered: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
+  const client = kube.objects;
   const keep = new Set(rendered.map(identity));
   const pruned: AppliedObject[] = [];
   for (const { apiVersion, kind } of PRUNABLE_KINDS) {

@@ -15,3 +15,15 @@ export function comparable(object: KubernetesObject | undefined): Record<string,
   if (annotations && Object.keys(annotations).length === 0) delete copy.metadata!.annotations;
   return copy;
 }
+
+/** The value with every object's keys in order, so JSON texts of equal objects are equal. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, sortedKeys(inner)]));
+}
+
+/** Whether two reads (or a read and a dry run) of an object differ in anything but what the server maintains. */
+export function sameComparable(before: KubernetesObject | undefined, after: KubernetesObject | undefined): boolean {
+  return JSON.stringify(sortedKeys(comparable(before))) === JSON.stringify(sortedKeys(comparable(after)));
+}

@@ -4,11 +4,15 @@
  * (defaults, admission, other field managers' fields) rather than against the template; fields the server owns
  * (status, resourceVersion, managedFields, …) are left out of both sides.
  */
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { createTwoFilesPatch } from 'diff';
+// Static, not import(): the build bundles yaml (CommonJS), and a bundled CommonJS module reached through import()
+// arrives with only a default export. This module is itself loaded lazily, by `mlp diff`.
+import { stringify } from 'yaml';
 import { MlpError } from '../errors.js';
 import { FIELD_MANAGER } from './apply.js';
+import type { KubeClient } from './client.js';
 import { comparable } from './comparable.js';
-import { toModel, toWire } from './wire.js';
 
 export interface ObjectDiff {
   kind: string;
@@ -19,30 +23,24 @@ export interface ObjectDiff {
   patch: string;
 }
 
-export async function diffObjects(kubeConfig: KubeConfig, objects: readonly KubernetesObject[]): Promise<ObjectDiff[]> {
-  const [{ KubernetesObjectApi, PatchStrategy }, { stringify }, { createTwoFilesPatch }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('yaml'),
-    import('diff'),
-  ]);
-  const client = KubernetesObjectApi.makeApiClient(kubeConfig);
+export async function diffObjects(kube: KubeClient, objects: readonly KubernetesObject[]): Promise<ObjectDiff[]> {
   const diffs: ObjectDiff[] = [];
   for (const object of objects) {
     const header = { apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } };
-    const live = await client.read(header).catch((error: { code?: number }) => {
+    const live = await kube.objects.read(header).catch((error: { code?: number }) => {
       if (error.code === 404) return undefined;
       throw new MlpError('apply', `Reading ${object.kind}/${object.metadata?.name} failed: ${String((error as Error).message ?? error)}`);
     });
     let desired: KubernetesObject;
     try {
-      desired = await client.patch(await toModel(object), undefined, 'All', FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      desired = await kube.serverSideApply(kube.toModel(object), { fieldManager: FIELD_MANAGER, dryRun: true });
     } catch (error) {
       // A namespaced object's namespace that does not exist yet: the dry run cannot say more than "create".
       if ((error as { code?: number }).code === 404 && !live) desired = object;
       else throw new MlpError('apply', `The API server rejected ${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`);
     }
-    const before = live ? stringify(comparable(await toWire(live)), { sortMapEntries: true }) : '';
-    const after = stringify(comparable(desired === object ? object : await toWire(desired)), { sortMapEntries: true });
+    const before = live ? stringify(comparable(kube.toWire(live)), { sortMapEntries: true }) : '';
+    const after = stringify(comparable(desired === object ? object : kube.toWire(desired)), { sortMapEntries: true });
     const name = `${object.kind}/${object.metadata!.name}${object.metadata?.namespace ? ` (${object.metadata.namespace})` : ''}`;
     const change: ObjectDiff['change'] = !live ? 'create' : before === after ? 'none' : 'update';
     diffs.push({

@@ -5,8 +5,8 @@
  */
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { awsCredentials, stsEndpoint, type AwsEnv } from '../aws.js';
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
 /** What EKS accepts (the authenticator rejects longer presigned URLs). */
@@ -15,9 +15,12 @@ const EXPIRES_SECONDS = 60;
 export interface EksTokenRequest {
   cluster: string;
   region: string;
-  /** The STS endpoint to presign for: https://sts.<region>.amazonaws.com, or AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL. */
+  /** The STS endpoint to presign for; default aws.ts's stsEndpoint (the regional one, or the endpoint override). */
   stsEndpoint?: string;
+  /** Default aws.ts's awsCredentials (the command's environment, then the SDK's default chain). */
   credentials?: AwsCredentialIdentity;
+  /** Where the AWS_* settings come from: the command's environment; default process.env (see aws.ts). */
+  env?: AwsEnv;
   now?: Date;
 }
 
@@ -27,16 +30,12 @@ export interface EksToken {
   expiresAt: Date;
 }
 
-export function stsEndpointFor(region: string, env: Record<string, string | undefined> = process.env): string {
-  return env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
-}
-
 export async function eksToken(request: EksTokenRequest): Promise<EksToken> {
-  const endpoint = new URL(request.stsEndpoint ?? stsEndpointFor(request.region));
+  const endpoint = new URL(request.stsEndpoint ?? stsEndpoint(request.region, request.env));
   const signer = new SignatureV4({
     service: 'sts',
     region: request.region,
-    credentials: request.credentials ?? defaultProvider(),
+    credentials: request.credentials ?? (await awsCredentials(request.env)),
     sha256: Hash.bind(null, 'sha256'),
   });
   const now = request.now ?? new Date();

@@ -4,11 +4,12 @@
  * another CPU, the training exits non-zero, or activeDeadlineSeconds passes. The pod-level causes are the ones a
  * Deployment's rollout has (rollout.ts), with the same exit codes.
  */
-import type { CoreV1Event, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
+import type { KubeClient } from './client.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { clients, EXEC_FORMAT, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import { EXEC_FORMAT, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -32,33 +33,30 @@ export interface TrainingJobOutcome {
   logLines: number;
 }
 
-export async function watchTrainingJob(kubeConfig: KubeConfig, target: TrainingJobTarget, signal: AbortSignal, log: (line: string) => void): Promise<TrainingJobOutcome> {
-  const c = await clients(kubeConfig);
-  const { BatchV1Api } = await import('@kubernetes/client-node');
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
+export async function watchTrainingJob(kube: KubeClient, target: TrainingJobTarget, signal: AbortSignal, log: (line: string) => void): Promise<TrainingJobOutcome> {
   const startedAt = Date.now();
   const giveUpAt = startedAt + target.timeoutSeconds * 1000 + DEADLINE_MARGIN_MS;
-  const quota = quotaSettled(c, target.namespace);
+  const quota = quotaSettled(kube, target.namespace);
   let follower: PodLogFollower | undefined;
   let followed = '';
   let last = '';
   try {
     for (;;) {
-      const job = await batch.readNamespacedJob({ name: target.name, namespace: target.namespace });
-      const pod = await newestPod(c, target);
+      const job = await kube.batch.readNamespacedJob({ name: target.name, namespace: target.namespace });
+      const pod = await newestPod(kube, target);
       if (pod && pod.metadata!.name !== followed && containerStarted(pod, target.container)) {
         await follower?.stop();
         followed = pod.metadata!.name!;
-        follower = await followPodLog(kubeConfig, { namespace: target.namespace, pod: followed, container: target.container }, log, TAIL_LINES).catch(() => undefined);
+        follower = await followPodLog(kube, { namespace: target.namespace, pod: followed, container: target.container }, log, TAIL_LINES).catch(() => undefined);
       }
       const ended = jobEnded(job);
       if (ended) {
         await follower?.stop(LOG_DRAIN_MS);
         if (ended.type === 'Complete') return { pod: pod?.metadata?.name ?? '', seconds: (Date.now() - startedAt) / 1000, logLines: follower?.lines ?? 0 };
-        throw await jobFailure(c, target, job, pod, ended, follower);
+        throw await jobFailure(kube, target, job, pod, ended, follower);
       }
       // The quota can only be what stops the Job when it has no pod at all (its FailedCreate events stay behind).
-      const cause = pod ? await podCause(c, pod, Date.now() - startedAt >= UNSCHEDULABLE_GRACE_MS) : await quotaRefusal(c, target, quota, Date.now() > giveUpAt);
+      const cause = pod ? await podCause(kube, pod, Date.now() - startedAt >= UNSCHEDULABLE_GRACE_MS) : await quotaRefusal(kube, target, quota, Date.now() > giveUpAt);
       if (cause) throw new MlpError(cause.kind, `Training Job ${target.name}: ${cause.message}`, { details: cause.details.filter(Boolean), hint: inspectHint(target) });
 
       const progress = pod ? `training Job ${target.name}: pod ${pod.metadata!.name} ${pod.status?.phase ?? 'Pending'}` : `training Job ${target.name}: waiting for its pod`;
@@ -92,9 +90,14 @@ function containerStarted(pod: V1Pod, container: string): boolean {
 /** The Job controller cannot create the pod when the quota refuses it; it says so only in an event. */
 async function quotaRefusal(c: Clients, target: TrainingJobTarget, quota: ReturnType<typeof quotaSettled>, pastDeadline: boolean) {
   const { items } = await c.core.listNamespacedEvent({ namespace: target.namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${target.name}` });
-  const refused = items.find((event: CoreV1Event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''));
-  if (!refused || !(await quota.isFinal(pastDeadline))) return undefined;
+  const refused = quotaRefusalEvent(items);
+  if (!refused || !(await quota.isFinal(pastDeadline, refused.message))) return undefined;
   return { kind: 'rolloutQuota' as const, message: `the ResourceQuota of namespace ${target.namespace} refuses its pod.`, details: [refused.message ?? ''] };
+}
+
+/** Among a Job's events, the Job controller's report that the ResourceQuota refused to let it create the pod. */
+export function quotaRefusalEvent(events: readonly CoreV1Event[]): CoreV1Event | undefined {
+  return events.find((event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''));
 }
 
 async function jobFailure(
@@ -105,8 +108,16 @@ async function jobFailure(
   failed: { reason?: string; message?: string },
   follower: PodLogFollower | undefined,
 ): Promise<MlpError> {
-  const terminated = pod?.status?.containerStatuses?.find((status) => status.name === target.container)?.state?.terminated;
   const logs = follower && follower.tail.length > 0 ? [...follower.tail] : pod ? await podLogTail(c.core, { namespace: target.namespace, pod: pod.metadata!.name!, container: target.container }, TAIL_LINES) : [];
+  return trainingFailure(target, job, pod, failed, logs);
+}
+
+/**
+ * Why a training Job that ended Failed failed, from the Job, its pod and the last lines of the training container's
+ * log: exec format error (the image is for another CPU), its deadline, or the training command's exit code.
+ */
+export function trainingFailure(target: TrainingJobTarget, job: V1Job, pod: V1Pod | undefined, failed: { reason?: string; message?: string }, logs: readonly string[]): MlpError {
+  const terminated = pod?.status?.containerStatuses?.find((status) => status.name === target.container)?.state?.terminated;
   const details = [...(terminated?.message ? [`termination message: ${terminated.message.trim()}`] : []), ...logs.map((line) => `log: ${line}`)];
   const hint = inspectHint(target);
   if ([terminated?.message ?? '', ...logs].some((line) => EXEC_FORMAT.test(line))) {

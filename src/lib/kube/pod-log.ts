@@ -1,10 +1,11 @@
 /**
  * A pod's log through the API server: followed line by line while a Job runs, or its last lines for a diagnosis.
  */
-import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeClient } from './client.js';
 
 export interface PodLogFollower {
   /** The last `keep` lines seen. */
@@ -22,18 +23,14 @@ export interface PodLogFollower {
  * after the container is gone, so the caller ends it with stop(), after a moment for what is still in flight.
  */
 export async function followPodLog(
-  kubeConfig: KubeConfig,
+  kube: KubeClient,
   target: { namespace: string; pod: string; container: string },
   onLine: (line: string) => void,
   keep = 20,
 ): Promise<PodLogFollower> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('no current cluster in the kubeconfig');
-  const url = new URL(`${cluster.server}/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`);
+  const { url, options } = await kube.apiServerRequest(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`);
   url.searchParams.set('container', target.container);
   url.searchParams.set('follow', 'true');
-  const options: https.RequestOptions = {};
-  await kubeConfig.applyToHTTPSOptions(options);
   const abort = new AbortController();
   const tail: string[] = [];
   let lines = 0;

@@ -2,12 +2,11 @@
  * A local port that reaches a pod's port through the API server (pods/portforward), as `kubectl port-forward`
  * does: smoke tests reach the service from wherever mlp runs (a laptop, a CI runner) without exposing it.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import net from 'node:net';
+import type { KubeClient } from './client.js';
 
-export async function withPortForward<T>(kubeConfig: KubeConfig, namespace: string, pod: string, port: number, use: (baseUrl: string) => Promise<T>): Promise<T> {
-  const { PortForward } = await import('@kubernetes/client-node');
-  const forward = new PortForward(kubeConfig);
+export async function withPortForward<T>(kube: KubeClient, namespace: string, pod: string, port: number, use: (baseUrl: string) => Promise<T>): Promise<T> {
+  const forward = kube.portForward;
   const sockets = new Set<net.Socket>();
   const streams = new Set<{ close(): void }>();
   // One API server stream per local connection, as kubectl opens one per connection.

@@ -4,9 +4,11 @@
  * termination message), the binary is for another CPU, they cannot be scheduled, or the namespace's quota refuses
  * them. Each cause has its own exit code. Rollback restores the previous revision's pod template.
  */
-import type { AppsV1Api, CoreV1Api, KubeConfig, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError, type ExitCodeName } from '../errors.js';
+import type { KubeClient } from './client.js';
+import { memoryBytes } from '../render/quantities.js';
 import { podLogTail } from './pod-log.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -33,15 +35,8 @@ export interface RolloutFailure {
   details: string[];
 }
 
-export interface Clients {
-  apps: AppsV1Api;
-  core: CoreV1Api;
-}
-
-export async function clients(kubeConfig: KubeConfig): Promise<Clients> {
-  const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
-  return { apps: kubeConfig.makeApiClient(AppsV1Api), core: kubeConfig.makeApiClient(CoreV1Api) };
-}
+/** What a diagnosis reads: the Deployment's ReplicaSets, the pods, their logs (a KubeClient, or a fake in tests). */
+export type Clients = Pick<KubeClient, 'apps' | 'core'>;
 
 export function isComplete(deployment: V1Deployment): boolean {
   const want = deployment.spec?.replicas ?? 1;
@@ -73,15 +68,12 @@ export async function diagnose(
   newest: V1ReplicaSet | undefined,
   waitedMs: number,
   patience = UNSCHEDULABLE_GRACE_MS,
-  quotaIsFinal: () => Promise<boolean> = async () => true,
+  quotaIsFinal: (refusal: string) => Promise<boolean> = async () => true,
 ): Promise<RolloutFailure | undefined> {
   const name = deployment.metadata!.name!;
-  const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (newest) {
-    const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
-    if (failure && QUOTA_REFUSAL.test(failure.message ?? '') && (await quotaIsFinal())) {
-      return { kind: 'rolloutQuota', message: `${name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
-    }
+    const refused = quotaFailure(deployment, newest);
+    if (refused && (await quotaIsFinal(refused.details[0] ?? ''))) return refused;
     const hash = newest.metadata?.labels?.['pod-template-hash'];
     const pods = hash ? (await c.core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: `pod-template-hash=${hash}` })).items : [];
     for (const pod of pods) {
@@ -89,10 +81,21 @@ export async function diagnose(
       if (cause) return { ...cause, message: `${name}: ${cause.message}` };
     }
   }
-  if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { kind: 'rollout', message: `${name}: the rollout exceeded its progress deadline.`, details: [progressing.message ?? ''] };
-  }
-  return undefined;
+  return progressDeadlineFailure(deployment);
+}
+
+/** The quota refusal the newest ReplicaSet reports (its ReplicaFailure condition), whether or not it will pass. */
+export function quotaFailure(deployment: V1Deployment, newest: V1ReplicaSet): RolloutFailure | undefined {
+  const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
+  if (!failure || !QUOTA_REFUSAL.test(failure.message ?? '')) return undefined;
+  return { kind: 'rolloutQuota', message: `${deployment.metadata!.name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
+}
+
+/** The Deployment controller's own verdict: its Progressing condition says the progress deadline passed. */
+export function progressDeadlineFailure(deployment: V1Deployment): RolloutFailure | undefined {
+  const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
+  if (progressing?.reason !== 'ProgressDeadlineExceeded') return undefined;
+  return { kind: 'rollout', message: `${deployment.metadata!.name}: the rollout exceeded its progress deadline.`, details: [progressing.message ?? ''] };
 }
 
 /** How long a quota refusal must last before it is the verdict (see quotaSettled). */
@@ -101,24 +104,65 @@ const QUOTA_SETTLE_MS = 5000;
 /**
  * A quota refusal is often passing: in a rolling update the old pods count against the quota until they are gone
  * (their whole termination grace period), so the surge pod is refused and created a moment later. It is the verdict
- * once it has lasted QUOTA_SETTLE_MS while no pod in the namespace is terminating (nothing is about to free quota),
- * or at the deadline. One per watch: it remembers when the refusal was first seen.
+ * once it has lasted QUOTA_SETTLE_MS while no pod in the namespace is terminating (nothing is about to free quota) and
+ * the quota it names still has no room for the request, or at the deadline. One per watch: it remembers since when
+ * nothing has been terminating.
  */
-export function quotaSettled(c: Clients, namespace: string): { isFinal(pastDeadline: boolean): Promise<boolean> } {
-  let seenAt: number | undefined;
+export function quotaSettled(c: Clients, namespace: string): { isFinal(pastDeadline: boolean, refusal?: string): Promise<boolean> } {
+  let quietSince: number | undefined;
   return {
-    async isFinal(pastDeadline) {
-      seenAt ??= Date.now();
+    async isFinal(pastDeadline, refusal = '') {
       if (pastDeadline) return true;
-      if (Date.now() - seenAt < QUOTA_SETTLE_MS) return false;
       const { items } = await c.core.listNamespacedPod({ namespace });
-      return !items.some((pod) => pod.metadata?.deletionTimestamp !== undefined);
+      if (items.some((pod) => pod.metadata?.deletionTimestamp !== undefined)) {
+        quietSince = undefined;
+        return false;
+      }
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince < QUOTA_SETTLE_MS) return false;
+      // The controller retries a refused pod after a backoff that grows to minutes, so its refusal can outlive the
+      // shortage: final only while the quota it names has no room for the request.
+      return !(await quotaHasRoom(c, namespace, refusal));
     },
   };
 }
 
+/** Whether the quota a refusal names ("exceeded quota: NAME, requested: pods=1,…, used: …") has room for it now. */
+async function quotaHasRoom(c: Clients, namespace: string, refusal: string): Promise<boolean> {
+  const match = /exceeded quota: ([^,\s]+), requested: (\S+?), used:/.exec(refusal);
+  if (!match) return false;
+  const quota = await c.core.readNamespacedResourceQuota({ name: match[1]!, namespace }).catch(() => undefined);
+  const hard = quota?.status?.hard ?? quota?.spec?.hard ?? {};
+  const used = quota?.status?.used ?? {};
+  const amount = (value: string): number => (value.endsWith('m') ? Number(value.slice(0, -1)) / 1000 : memoryBytes(value));
+  return match[2]!.split(',').every((pair) => {
+    const [resource = '', requested = '0'] = pair.split('=');
+    const limit = hard[resource];
+    return limit === undefined || amount(used[resource] ?? '0') + amount(requested) <= amount(limit);
+  });
+}
+
 /** What keeps a pod from running: an image that cannot be pulled, a crash loop, exec format error, no node. */
 export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
+  const crashing = crashLoopingContainer(pod);
+  const previousLog = crashing === undefined ? [] : await podLogTail(c.core, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, container: crashing, previous: true });
+  return podFailure(pod, unschedulableIsFinal, previousLog);
+}
+
+/** The container whose previous log a diagnosis of the pod reads: the one it blames, when that one is crash-looping. */
+export function crashLoopingContainer(pod: V1Pod): string | undefined {
+  const blamed = (pod.status?.containerStatuses ?? []).find((container) => {
+    const reason = container.state?.waiting?.reason;
+    return reason !== undefined && (IMAGE_PULL.has(reason) || reason === 'CrashLoopBackOff');
+  });
+  return blamed?.state?.waiting?.reason === 'CrashLoopBackOff' ? blamed.name : undefined;
+}
+
+/**
+ * podCause without the API: the verdict on `pod` from its status alone, `previousLog` being the last lines of the
+ * crash-looping container's previous run (see crashLoopingContainer), which tell an exec format error.
+ */
+export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLog: readonly string[] = []): RolloutFailure | undefined {
   const podName = pod.metadata!.name!;
   for (const container of pod.status?.containerStatuses ?? []) {
     const waiting = container.state?.waiting;
@@ -127,7 +171,7 @@ export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boo
       return { kind: 'rolloutImagePull', message: `pod ${podName}: ${waiting.reason} for image ${container.image}.`, details: [waiting.message ?? 'check the image reference and that the nodes may pull from the registry'] };
     }
     if (waiting?.reason === 'CrashLoopBackOff') {
-      const logs = await lastLogLines(c, pod, container.name);
+      const logs = previousLog.map((line) => `log: ${line}`);
       // The runtime prints it to the container's log; FallbackToLogsOnError also puts it in the termination message.
       if ([terminated?.message ?? '', ...logs].some((line) => EXEC_FORMAT.test(line))) {
         return {
@@ -150,27 +194,21 @@ export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boo
   return undefined;
 }
 
-async function lastLogLines(c: Clients, pod: V1Pod, container: string): Promise<string[]> {
-  const lines = await podLogTail(c.core, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, container, previous: true });
-  return lines.map((line) => `log: ${line}`);
-}
-
 /** Waits for the Deployment's rollout; resolves with the revision that completed, rejects with the cause's MlpError. */
-export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<string | undefined> {
-  const c = await clients(kubeConfig);
+export async function watchRollout(kube: KubeClient, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<string | undefined> {
   const startedAt = Date.now();
-  const quota = quotaSettled(c, target.namespace);
+  const quota = quotaSettled(kube, target.namespace);
   let last = '';
   for (;;) {
-    const deployment = await c.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace });
+    const deployment = await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace });
     if (isComplete(deployment)) {
       log(`${target.name}: rolled out (${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 1} available)`);
       return deployment.metadata?.annotations?.[REVISION_ANNOTATION];
     }
-    const [newest] = await ownedReplicaSets(c, deployment);
+    const [newest] = await ownedReplicaSets(kube, deployment);
     const pastDeadline = Date.now() > target.deadline;
     // At the deadline the most specific cause wins over "did not become available" (a pod still waiting for a node).
-    const failure = await diagnose(c, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS, () => quota.isFinal(pastDeadline));
+    const failure = await diagnose(kube, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS, (refusal) => quota.isFinal(pastDeadline, refusal));
     if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details.filter(Boolean) });
     const progress = `${target.name}: ${deployment.status?.updatedReplicas ?? 0} updated, ${deployment.status?.availableReplicas ?? 0} available of ${deployment.spec?.replicas ?? 1}`;
     if (progress !== last) log(progress);
@@ -187,16 +225,16 @@ export async function watchRollout(kubeConfig: KubeConfig, target: RolloutTarget
  * Resolves with the revision restored, or undefined when there is none to go back to.
  */
 export async function rollBackAndWait(
-  kubeConfig: KubeConfig,
+  kube: KubeClient,
   target: { namespace: string; name: string; timeoutSeconds: number; toRevision?: number | undefined },
   signal: AbortSignal,
   announce: (restored: { revision: number; replicaSet: string }) => void,
   log: (line: string) => void,
 ): Promise<{ revision: number; replicaSet: string } | undefined> {
-  const restored = await rollBack(kubeConfig, target.namespace, target.name, target.toRevision);
+  const restored = await rollBack(kube, target.namespace, target.name, target.toRevision);
   if (!restored) return undefined;
   announce(restored);
-  await watchRollout(kubeConfig, { namespace: target.namespace, name: target.name, deadline: Date.now() + target.timeoutSeconds * 1000 }, signal, log);
+  await watchRollout(kube, { namespace: target.namespace, name: target.name, deadline: Date.now() + target.timeoutSeconds * 1000 }, signal, log);
   return restored;
 }
 
@@ -205,10 +243,9 @@ export async function rollBackAndWait(
  * manager: applied as `mlp` with only the template, server-side apply would drop every other field mlp owns
  * (replicas, selector, strategy). The next `mlp deploy` takes the template back, forcing the conflict. Resolves with the revision restored, or undefined when there is none.
  */
-export async function rollBack(kubeConfig: KubeConfig, namespace: string, name: string, toRevision?: number): Promise<{ revision: number; replicaSet: string } | undefined> {
-  const c = await clients(kubeConfig);
-  const deployment = await c.apps.readNamespacedDeployment({ name, namespace });
-  const sets = await ownedReplicaSets(c, deployment);
+export async function rollBack(kube: KubeClient, namespace: string, name: string, toRevision?: number): Promise<{ revision: number; replicaSet: string } | undefined> {
+  const deployment = await kube.apps.readNamespacedDeployment({ name, namespace });
+  const sets = await ownedReplicaSets(kube, deployment);
   const current = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
   const previous = sets.find((rs) => {
     const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
@@ -217,15 +254,6 @@ export async function rollBack(kubeConfig: KubeConfig, namespace: string, name: 
   if (!previous?.spec?.template) return undefined;
   const template = structuredClone(previous.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
-  const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node');
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  await objects.patch(
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { template } } as V1Deployment,
-    undefined,
-    undefined,
-    ROLLBACK_FIELD_MANAGER,
-    true,
-    PatchStrategy.ServerSideApply,
-  );
+  await kube.serverSideApply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { template } } as V1Deployment, { fieldManager: ROLLBACK_FIELD_MANAGER });
   return { revision: Number(previous.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0), replicaSet: previous.metadata!.name! };
 }

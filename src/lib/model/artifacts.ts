@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { s3Client, toMlpError } from '../aws.js';
+import { s3Client, toMlpError, type AwsEnv } from '../aws.js';
 import { MlpError } from '../errors.js';
 
 export const MANIFEST_FILE = 'mlp-manifest.json';
@@ -37,12 +37,12 @@ export function artifactLocation(artifacts: string, model: string, version: stri
 
 /**
  * Creates the bucket when it does not exist (private: public access blocked), so the first remote training works on
- * a new account; an existing bucket is left as its owner configured it.
+ * a new account; an existing bucket is left as its owner configured it. `env`: the command's environment (aws.ts).
  */
-export async function ensureArtifactBucket(location: ArtifactLocation, region: string, signal: AbortSignal, log: (line: string) => void): Promise<void> {
-  const s3 = await s3Client({ region });
+export async function ensureArtifactBucket(location: ArtifactLocation, region: string, signal: AbortSignal, log: (line: string) => void, env?: AwsEnv): Promise<void> {
+  const s3 = await s3Client({ region, env });
   const { HeadBucketCommand, CreateBucketCommand, PutPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
-  const call = { service: 's3', region };
+  const call = { service: 's3', region, env };
   try {
     try {
       await s3.send(new HeadBucketCommand({ Bucket: location.bucket }), { abortSignal: signal });
@@ -78,8 +78,8 @@ export async function ensureArtifactBucket(location: ArtifactLocation, region: s
 }
 
 /** Downloads the version's files into `dir`, each checked against the manifest. Resolves with the manifest. */
-export async function downloadModelArtifacts(location: ArtifactLocation, dir: string, region: string, signal: AbortSignal): Promise<ArtifactManifest & { bytes: number }> {
-  const s3 = await s3Client({ region });
+export async function downloadModelArtifacts(location: ArtifactLocation, dir: string, region: string, signal: AbortSignal, env?: AwsEnv): Promise<ArtifactManifest & { bytes: number }> {
+  const s3 = await s3Client({ region, env });
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const get = async (relative: string): Promise<Buffer | undefined> => {
     try {
@@ -87,7 +87,7 @@ export async function downloadModelArtifacts(location: ArtifactLocation, dir: st
       return Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw toMlpError(error, { service: 's3', region, operation: `GetObject ${location.uri}${relative}`, action: 's3:GetObject' });
+      throw toMlpError(error, { service: 's3', region, env, operation: `GetObject ${location.uri}${relative}`, action: 's3:GetObject' });
     }
   };
   try {
