@@ -1,19 +1,68 @@
 #!/usr/bin/env node
-// Compiles src/ to dist/ with esbuild. The start-up path (cli.ts, the command definitions, commander and chalk)
-// becomes one file, because resolving and compiling dozens of small ES modules is most of `mlp --help`'s cost on
-// Node 20; everything a command imports lazily becomes its own chunk, and the heavy dependencies (AWS SDK,
-// client-node, listr2, zod, yaml, execa) stay in node_modules, loaded only by the commands that use them.
-// Type checking is tsc's job (npm run typecheck); esbuild only strips types.
-import { readFileSync, rmSync } from 'node:fs';
+// Compiles src/ to dist/ with esbuild, in two halves (type checking is tsc's job; esbuild only strips types):
+//
+//   dist/cli.cjs   what `mlp --help` and `mlp --version` load: src/cli.ts, the command definitions
+//                  (src/commands/*.ts, src/lib/command.ts) and commander, as one CommonJS file. One file, because
+//                  resolving and compiling many small modules is most of the start-up cost; CommonJS, because on
+//                  Node 20 the ES module loader alone costs a quarter of `node -e 0`.
+//   dist/lib/run-command.js, dist/commands/handlers/<verb>.js, dist/chunks/*.js
+//                  everything the start-up file imports with import(): ES modules, split into shared chunks, so one
+//                  copy of each module (the error classes above all) serves every command, and a command loads only
+//                  the chunks its handler reaches. Dependencies are bundled into those chunks, except the AWS SDK,
+//                  client-node and onnxruntime-node (see UNBUNDLED).
+//
+// bin/mlp requires dist/cli.cjs (bin/package.json makes bin/ CommonJS).
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
+const src = path.join(root, 'src');
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const BUNDLED = new Set(['commander', 'chalk']);
+/**
+ * Left in node_modules: the SDKs, large and loaded only by the commands that reach AWS or a cluster, and the
+ * native binding. Everything else is bundled: loading execa, zod and yaml as the hundreds of small ES modules
+ * they ship as took most of a no-op `mlp build`.
+ */
+const UNBUNDLED = [/^@aws-sdk\//, /^@smithy\//, /^@kubernetes\/client-node$/, /^onnxruntime-node$/];
 const external = Object.keys(manifest.dependencies ?? {})
-  .filter((name) => !BUNDLED.has(name))
+  .filter((name) => UNBUNDLED.some((pattern) => pattern.test(name)))
   .flatMap((name) => [name, `${name}/*`]);
+
+/** The modules of src/ the start-up file is made of; anything else it reaches must be reached with import(). */
+const START_UP = [/^cli\.ts$/, /^commands\/[^/]+\.ts$/, /^lib\/command\.ts$/];
+
+/**
+ * Keeps the start-up file to the start-up modules: each import() of another module of src/ stays an import() of
+ * that module's ES build (collected in `lazyEntries`), and a static import of one fails the build, since it would
+ * put a second copy of that module (of MlpError, say) into dist/cli.cjs.
+ */
+function startUpOnly(lazyEntries) {
+  return {
+    name: 'start-up-only',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        if (args.pluginData === 'resolving') return undefined;
+        const resolved = await pluginBuild.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'resolving',
+        });
+        if (resolved.errors.length > 0 || !resolved.path.startsWith(`${src}${path.sep}`)) return resolved;
+        const relative = path.relative(src, resolved.path).split(path.sep).join('/');
+        if (args.kind === 'dynamic-import') {
+          lazyEntries.add(resolved.path);
+          return { path: `./${relative.replace(/\.ts$/, '.js')}`, external: true };
+        }
+        if (START_UP.some((pattern) => pattern.test(relative))) return resolved;
+        return {
+          errors: [{ text: `the start-up file may not import src/${relative} statically; import it with import() where it is used` }],
+        };
+      });
+    },
+  };
+}
 
 /**
  * commander requires node:child_process at load time, only to spawn executable subcommands, which mlp does not
@@ -24,7 +73,9 @@ const lazyChildProcessForCommander = {
   name: 'lazy-child-process-for-commander',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`) ? { path: 'lazy-child-process', namespace: 'mlp-lazy' } : undefined,
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)
+        ? { path: 'lazy-child-process', namespace: 'mlp-lazy' }
+        : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'mlp-lazy' }, () => ({
       contents: "module.exports = new Proxy({}, { get: (_target, key) => require('node:child_process')[key] });",
@@ -34,21 +85,45 @@ const lazyChildProcessForCommander = {
 };
 
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+
+const lazyEntries = new Set();
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  plugins: [startUpOnly(lazyEntries), lazyChildProcessForCommander],
+  define: { MLP_BUNDLED_VERSION: JSON.stringify(manifest.version) },
+  sourcemap: true,
+  minify: true,
+  logLevel: 'warning',
+});
+
+// Every handler is an entry even if no definition names it yet, so a new command's handler is never missed.
+const handlers = readdirSync(path.join(src, 'commands', 'handlers'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => path.join(src, 'commands', 'handlers', file));
+await build({
+  absWorkingDir: root,
+  entryPoints: [...new Set([...lazyEntries, ...handlers])],
+  outbase: 'src',
   outdir: 'dist',
+  entryNames: '[dir]/[name]',
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [lazyChildProcessForCommander],
   sourcemap: true,
   minify: true,
   logLevel: 'warning',
-  // commander is CommonJS; its require() calls of node built-ins need a real require in an ES module.
+  // Bundled CommonJS dependencies (cross-spawn under execa, for one) require() node built-ins: that needs a real require.
   banner: { js: "import { createRequire as mlpCreateRequire } from 'node:module'; const require = mlpCreateRequire(import.meta.url);" },
 });
 

@@ -1,16 +1,20 @@
 /**
- * The entry point: builds the commander program, runs one command and turns its outcome into an exit code.
- * Only this file decides exit codes, and it never calls process.exit(), so pending output is flushed and the
- * CLI can run in-process in tests (test/support/run-mlp.ts).
+ * The entry point: builds the commander program from the command definitions, parses the command line and
+ * resolves to the exit code. It never calls process.exit(), so pending output is flushed and the CLI runs
+ * in-process in tests (test/support/run-mlp.ts).
+ *
+ * This is all `mlp --help` and `mlp --version` load: commander and the definitions (scripts/build.mjs bundles them
+ * into dist/cli.cjs). Everything that runs a command — the context, output, error classes, the handler and the
+ * library — is imported by src/lib/run-command.ts once commander has chosen the command; it decides the exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
-import type { CommandDefinition } from './lib/command.js';
-import { createContext, type GlobalOptions } from './lib/context.js';
-import { EXIT_CODES, MlpError, UsageError } from './lib/errors.js';
-import { Output, type CliIo } from './lib/output.js';
-import { MLP_VERSION } from './lib/package-root.js';
+import { verbOf, type CommandDefinition } from './lib/command.js';
+import type { GlobalOptions } from './lib/context.js';
+import type { CliIo } from './lib/output.js';
 
+/** Set by scripts/build.mjs, so the bundled CLI need not find and read package.json to print --version. */
+declare const MLP_BUNDLED_VERSION: string | undefined;
 
 export interface MainOptions {
   /** Aborted when the user presses Ctrl-C; bin/mlp wires it to SIGINT. */
@@ -20,37 +24,40 @@ export interface MainOptions {
 /** Runs `mlp <argv>` and resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo, options: MainOptions = {}): Promise<number> {
   const signal = options.signal ?? new AbortController().signal;
-  const program = buildProgram(io);
-  let failure: { error: unknown; output: Output } | undefined;
+  const version = typeof MLP_BUNDLED_VERSION === 'string' ? MLP_BUNDLED_VERSION : (await import('./lib/package-root.js')).MLP_VERSION;
+  const program = buildProgram(io, version);
+  let exitCode = 0;
 
   for (const definition of COMMANDS) {
     const command = registerCommand(program, definition);
     command.action(async () => {
-      const context = await createContext(io, command.optsWithGlobals() as GlobalOptions, signal);
-      try {
-        await definition.run(context, command.opts(), command.processedArgs as string[]);
-      } catch (error) {
-        failure = { error, output: context.output };
-      }
+      const { runCommand } = await import('./lib/run-command.js');
+      exitCode = await runCommand(definition, {
+        io,
+        globals: command.optsWithGlobals() as GlobalOptions,
+        options: command.opts(),
+        args: command.processedArgs,
+        signal,
+      });
     });
   }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    return await parseFailureCode(error, io, argv);
+    // --help and --version end the parse with a CommanderError whose exit code is 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    const { reportParseFailure } = await import('./lib/run-command.js');
+    const failure = error instanceof CommanderError ? { code: error.code, message: error.message } : { error };
+    return reportParseFailure(failure, io, argv, COMMANDS.map(verbOf));
   }
-  if (failure === undefined) return EXIT_CODES.ok.code;
-  if (signal.aborted && !(failure.error instanceof MlpError)) {
-    return failure.output.failure(new MlpError('interrupted', 'Interrupted; stopped before finishing.', { cause: failure.error }));
-  }
-  return failure.output.failure(failure.error);
+  return exitCode;
 }
 
-function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo, version: string): Command {
   const program = new Command('mlp')
     .description('Take a machine-learning model from training to a smoke-tested service on Amazon EKS, or on this machine.')
-    .version(MLP_VERSION, '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .option('-C, --dir <path>', 'run as if mlp was started in <path>', '.')
     .option('--profile <name>', 'activate this profile from mlp.yaml')
     .option('--json', 'print one JSON document on stdout and nothing else there', false)
@@ -64,7 +71,7 @@ function buildProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      // Commander's parse errors are re-reported by exitCodeFor() in mlp's own format with a hint.
+      // Commander's parse errors are re-reported by reportParseFailure() in mlp's own format with a hint.
       outputError: () => undefined,
     })
     .addHelpText('after', `\nExit codes: see "Exit codes" in the README. Docs: mlp <command> --help`);
@@ -74,32 +81,20 @@ function buildProgram(io: CliIo): Command {
 function registerCommand(program: Command, definition: CommandDefinition): Command {
   const command = program.command(definition.usage).summary(definition.summary);
   command.description(definition.description ? `${definition.summary}\n\n${definition.description}` : definition.summary);
-  definition.configure?.(command);
+  for (const spec of definition.arguments) {
+    const argument = new Argument(spec.name, spec.description);
+    if (spec.choices) argument.choices(spec.choices);
+    command.addArgument(argument);
+  }
+  // Keyed as commander stores each value (its attribute name): src/lib/command.test.ts checks every definition.
+  for (const spec of Object.values(definition.options)) {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.default !== undefined) option.default(spec.default);
+    command.addOption(option);
+  }
   if (definition.examples?.length) {
     command.addHelpText('after', `\nExamples:\n${definition.examples.map((example) => `  $ ${example}`).join('\n')}\n`);
   }
   return command;
-}
-
-async function parseFailureCode(error: unknown, io: CliIo, argv: readonly string[]): Promise<number> {
-  // --help and --version end the parse with a CommanderError whose exit code is 0.
-  if (error instanceof CommanderError && error.exitCode === 0) return EXIT_CODES.ok.code;
-  const output = await Output.create(io, outputOptionsFrom(argv));
-  if (!(error instanceof CommanderError)) return output.failure(error);
-  if (error.code === 'commander.help') {
-    return output.failure(new UsageError('No command given.', { hint: 'Run "mlp --help" to list the commands.' }));
-  }
-  const message = error.message.replace(/^error: /, '');
-  const verb = argv.find((arg) => COMMANDS.some((definition) => definition.usage.split(' ')[0] === arg));
-  const helpFor = verb === undefined ? 'mlp --help' : `mlp ${verb} --help`;
-  return output.failure(new UsageError(capitalise(message), { hint: `Run "${helpFor}" for usage.` }));
-}
-
-/** Enough of the global flags to format an error that happened before commander finished parsing. */
-function outputOptionsFrom(argv: readonly string[]) {
-  return { json: argv.includes('--json'), verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') };
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

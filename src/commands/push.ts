@@ -1,4 +1,4 @@
-import { defineCommand } from '../lib/command.js';
+import { defineCommand, option } from '../lib/command.js';
 
 export default defineCommand({
   usage: 'push',
@@ -6,12 +6,8 @@ export default defineCommand({
   description:
     'For ECR: creates missing repositories with scan on push and a lifecycle policy, fetches a registry token for this run and logs in with it on stdin (never in argv or logs). Skips images the registry already has, retries transient failures, and records image@sha256 digests for deploy.',
   examples: ['mlp push', 'mlp push --service fraud', 'mlp push --json'],
-  configure(command) {
-    command.option('--service <name...>', 'push only these services');
+  options: {
+    service: option('--service <name...>', 'push only these services'),
   },
-  async run(context, options) {
-    const [{ pushProject }, { formatPushResults }] = await Promise.all([import('../lib/image/pusher.js'), import('../lib/image/format-images.js')]);
-    const results = await pushProject(context, { services: options.service as string[] | undefined });
-    context.output.result({ images: results }, () => formatPushResults(results));
-  },
+  handler: () => import('./handlers/push.js'),
 });

@@ -1,5 +1,4 @@
-import { defineCommand } from '../lib/command.js';
-import { UsageError } from '../lib/errors.js';
+import { defineCommand, option } from '../lib/command.js';
 
 export default defineCommand({
   usage: 'rollback [service]',
@@ -7,15 +6,8 @@ export default defineCommand({
   description:
     "Puts the previous ReplicaSet's pod template back on each service's Deployment (all services without an argument) and waits until it is available, as `kubectl rollout undo` would. The next mlp deploy takes the Deployment back.",
   examples: ['mlp rollback fraud', 'mlp rollback fraud --to-revision 3'],
-  configure(command) {
-    command.option('--to-revision <n>', 'the Deployment revision to restore');
+  options: {
+    toRevision: option('--to-revision <n>', 'the Deployment revision to restore'),
   },
-  async run(context, options, args) {
-    const raw = options.toRevision as string | undefined;
-    const toRevision = raw === undefined ? undefined : Number(raw);
-    if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 1)) throw new UsageError(`--to-revision ${raw}: a revision is a positive whole number.`);
-    const { rollbackServices } = await import('../lib/deploy/eks.js');
-    const restored = await rollbackServices(context, args.filter((arg): arg is string => typeof arg === 'string'), toRevision);
-    context.output.result({ rolledBack: restored }, () => restored.map((r) => `${r.service}: back at revision ${r.revision} (ReplicaSet ${r.replicaSet})`).join('\n'));
-  },
+  handler: () => import('./handlers/rollback.js'),
 });

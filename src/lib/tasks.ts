@@ -12,6 +12,8 @@ export interface TaskSpec {
 }
 
 export async function runTasks(output: Output, tasks: readonly TaskSpec[], signal: AbortSignal, options: { concurrent?: number } = {}): Promise<void> {
+  // With --json nothing is drawn, so listr2 (about 5 % of a no-op `mlp build --json`) is not even loaded.
+  if (output.json) return runSilently(tasks, signal, options.concurrent ?? 1);
   const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const stderr = output.io.stderr as NodeJS.WriteStream;
   const logger = new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) });
@@ -46,4 +48,19 @@ export async function runTasks(output: Output, tasks: readonly TaskSpec[], signa
     },
   );
   await list.run();
+}
+
+/** The tasks, `limit` at a time; the first failure rejects once the running ones have settled. */
+async function runSilently(tasks: readonly TaskSpec[], signal: AbortSignal, limit: number): Promise<void> {
+  const queue = tasks.filter((task) => !task.skip);
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    for (let task = queue.shift(); task !== undefined && failure === undefined; task = queue.shift()) {
+      await task.run(signal).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, queue.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
 }

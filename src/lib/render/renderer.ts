@@ -7,9 +7,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectConfig } from '../config/load.js';
-import type { ServiceConfig } from '../config/schema.js';
-import { closest } from '../config/suggest.js';
-import { MlpError, UsageError } from '../errors.js';
+import { selectServices } from '../config/select-services.js';
+import { MlpError } from '../errors.js';
 import { TRAINING_IMAGE } from '../image/training-inputs.js';
 import { PACKAGE_ROOT, packageFile } from '../package-root.js';
 import { imageRef } from './image-refs.js';
@@ -67,7 +66,7 @@ export async function renderManifests(project: ProjectConfig, options: RenderOpt
   const root = options.templatesDir ?? packageFile('templates/k8s');
   const warn = options.warn ?? (() => undefined);
   const { config } = project;
-  const services = pickServices(config.services, options.services);
+  const services = selectServices(config, options.services);
   const [projectTemplates, serviceTemplates] = await Promise.all([readTemplates(path.join(root, 'project')), readTemplates(path.join(root, 'service'))]);
 
   const workloads = options.workloads ?? 'all';
@@ -81,18 +80,6 @@ export async function renderManifests(project: ProjectConfig, options: RenderOpt
     objects.push(...fill(await readTemplates(path.join(root, 'training')), trainingContext(config, image, options.training)));
   }
   return sortForApply(objects);
-}
-
-/** Like the builder's selectServices, which is not imported because its module loads Docker and AWS clients. */
-function pickServices(services: readonly ServiceConfig[], names: readonly string[] | undefined): readonly ServiceConfig[] {
-  if (!names || names.length === 0) return services;
-  const known = services.map((service) => service.name);
-  for (const name of names) {
-    if (known.includes(name)) continue;
-    const suggestion = closest(name, known);
-    throw new UsageError(`--service ${name}: mlp.yaml has no such service${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`, { hint: `services: ${known.join(', ')}` });
-  }
-  return services.filter((service) => names.includes(service.name));
 }
 
 /** The .yaml files of a directory in name order, with the names errors show. */
