@@ -42,18 +42,39 @@ describe('mlp deploy --dry-run', () => {
 });
 
 describe('mlp deploy', () => {
-  it('refuses before running anything when a stage it needs is not built, naming the stages', async () => {
-    const { missingStages, runPipeline, stageImplementations } = await import('../src/lib/pipeline/runner.js');
+  it('hands each stage the results of the stages before it, and skipped stages hand on nothing', async () => {
+    const { runPipeline, stagesFor } = await import('../src/lib/pipeline/runner.js');
     const { planPipeline } = await import('../src/lib/pipeline/plan.js');
-    const plan = planPipeline({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, services: [] }, {});
-    let ran = false;
-    const stages = { ...stageImplementations('eks'), train: async () => void (ran = true), test: { plannedIn: 'issue #99' } };
-    expect(missingStages(plan, stages)).toEqual([{ name: 'test', plannedIn: 'issue #99' }]);
-    await expect(runPipeline({} as never, plan, stages)).rejects.toThrow(/The stage test \(issue #99\)/);
-    expect(ran).toBe(false);
-    // Every stage is built on both targets.
-    expect(missingStages(plan)).toEqual([]);
-    expect(missingStages(planPipeline({ deploy: { target: 'local', timeoutSeconds: 300, rollback: true }, services: [] }, {}))).toEqual([]);
+    const { contextForTest } = await import('./support/run-mlp.js');
+    const services = [{ name: 'fraud', model: { source: 'training' } }] as never;
+    const plan = planPipeline({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, services, training: {} }, { push: true });
+    const seen: Record<string, string[]> = {};
+    const record = (name: string, result: unknown) => async ({ earlier }: { earlier: object }) => {
+      seen[name] = Object.keys(earlier);
+      return result as never;
+    };
+    const stages = {
+      ...stagesFor('eks'),
+      train: record('train', { version: 'v1' }),
+      build: record('build', [{ service: 'fraud' }]),
+      push: record('push', []),
+      render: record('render', { objects: [], access: undefined }),
+      deploy: async ({ earlier }: { earlier: { render?: { objects: unknown[] } } }) => {
+        seen.deploy = Object.keys(earlier);
+        return { target: 'local' as const, services: [], rendered: earlier.render?.objects.length };
+      },
+      test: record('test', []),
+    };
+    const results = await runPipeline(await contextForTest(), plan, stages as never);
+    expect(seen).toEqual({
+      train: [],
+      build: ['train'],
+      render: ['train', 'build'],
+      deploy: ['train', 'build', 'render'],
+      test: ['train', 'build', 'render', 'deploy'],
+    });
+    expect(results.train).toEqual({ version: 'v1' });
+    expect(results.push).toBeUndefined();
   });
 
   it('in CI, reports each stage as a plain line on stderr, without terminal animation', async () => {

@@ -248,15 +248,30 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   createdAt: Date;
+  /** The labels it was started with (dev.mlp.*). */
+  labels: Readonly<Record<string, string>>;
 }
 
 /** The container by name, or undefined when there is none. */
 export async function containerState(cli: DockerCli, name: string): Promise<ContainerState | undefined> {
   const run = await docker(cli, ['container', 'inspect', name]);
   if (run.exitCode !== 0) return undefined;
-  const [container] = JSON.parse(run.stdout.join('\n')) as Array<{ Id: string; Image: string; Created: string; State: { Running: boolean; ExitCode: number } }>;
+  const [container] = JSON.parse(run.stdout.join('\n')) as Array<{
+    Id: string;
+    Image: string;
+    Created: string;
+    State: { Running: boolean; ExitCode: number };
+    Config?: { Labels?: Record<string, string> | null };
+  }>;
   if (!container) return undefined;
-  return { id: container.Id, imageId: container.Image, running: container.State.Running, exitCode: container.State.ExitCode, createdAt: new Date(container.Created) };
+  return {
+    id: container.Id,
+    imageId: container.Image,
+    running: container.State.Running,
+    exitCode: container.State.ExitCode,
+    createdAt: new Date(container.Created),
+    labels: container.Config?.Labels ?? {},
+  };
 }
 
 export interface RunContainerRequest {
@@ -267,6 +282,8 @@ export interface RunContainerRequest {
   /** Passed with --env-file, so values (which can be credentials) are not in the process list. */
   envFile: string;
   labels: Readonly<Record<string, string>>;
+  /** --cpus and --memory. */
+  limits?: { cpus?: number; memoryBytes?: number };
 }
 
 export async function runContainer(cli: DockerCli, request: RunContainerRequest): Promise<string> {
@@ -280,6 +297,8 @@ export async function runContainer(cli: DockerCli, request: RunContainerRequest)
     '--env-file',
     request.envFile,
     ...Object.entries(request.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+    ...(request.limits?.cpus === undefined ? [] : ['--cpus', String(request.limits.cpus)]),
+    ...(request.limits?.memoryBytes === undefined ? [] : ['--memory', String(request.limits.memoryBytes)]),
     request.image,
   ]);
   const id = run.stdout.join('').trim();

@@ -26,27 +26,22 @@ import {
 import { MlpError } from '../errors.js';
 import { fetchWithin } from '../http.js';
 import { readBuildRecord } from '../image/build-record.js';
-import { recordRelease, releasedThisRun } from '../pipeline/run-releases.js';
-import { runSmokeTests } from '../verify/smoke-requests.js';
+import { containerKey, recordRelease } from '../pipeline/run-releases.js';
+import { cpuMillis, memoryBytes } from '../render/quantities.js';
+import type { LocalDeployResult } from './deploy-result.js';
+import { sameRelease, serviceConfigHash, type ReleaseIdentity } from './release-identity.js';
 
 const CONTAINER_PORT = 8080;
-/** How the deploy stage records a container it started (run-releases.ts). */
-const releaseKey = (container: string): string => `container/${container}`;
 const LOG_LINES = 20;
+/** The serviceConfigHash a container was started with: half of its release identity (the image id is the other). */
+const RELEASE_CONFIG_LABEL = 'dev.mlp.config-hash';
 
-export interface LocalDeployResult {
-  service: string;
-  container: string;
-  image: string;
-  url: string;
-  action: 'started' | 'unchanged';
-}
 
 export const containerName = (project: string, service: string): string => `mlp-${project}-${service}`;
 const previousName = (name: string): string => `${name}-previous`;
 export const serviceUrl = (service: ServiceConfig): string => `http://127.0.0.1:${service.port}`;
 
-function localServices(project: ProjectConfig): ServiceConfig[] {
+export function localServices(project: ProjectConfig): ServiceConfig[] {
   const services = project.config.services;
   for (const service of services) {
     if (service.model.source === 'sagemaker') {
@@ -91,11 +86,14 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
   }
   const name = containerName(project.config.name, service.name);
   const url = serviceUrl(service);
+  const release: ReleaseIdentity = { image: built.id, config: serviceConfigHash(project.config, service) };
   const current = await containerState(cli, name);
-  if (current?.running && current.imageId === built.id && (await isReady(url))) {
-    context.output.info(`${service.name}: ${name} already runs ${image}; unchanged`);
+  const running = current && { image: current.imageId, config: current.labels[RELEASE_CONFIG_LABEL] };
+  if (current?.running && sameRelease(running, release) && (await isReady(url))) {
+    context.output.info(`${service.name}: ${name} already runs ${image} with this configuration; unchanged`);
     return { service: service.name, container: name, image, url, action: 'unchanged' };
   }
+  if (current?.running && running?.image === release.image) context.output.info(`${service.name}: the configuration changed; replacing ${name}`);
 
   if (await containerState(cli, previousName(name))) await removeContainer(cli, previousName(name));
   if (current) {
@@ -113,9 +111,15 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
       image,
       publish: { host: '127.0.0.1', hostPort: service.port, containerPort: CONTAINER_PORT },
       envFile,
-      labels: { 'dev.mlp.project': project.config.name, 'dev.mlp.service': service.name, 'dev.mlp.content-hash': record!.contentHash },
+      labels: {
+        'dev.mlp.project': project.config.name,
+        'dev.mlp.service': service.name,
+        'dev.mlp.content-hash': record!.contentHash,
+        [RELEASE_CONFIG_LABEL]: release.config,
+      },
+      limits: containerLimits(service),
     });
-    recordRelease(context, releaseKey(name), id);
+    recordRelease(context, containerKey(name), id);
     context.output.info(`${service.name}: started ${name} from ${image} on ${url}; waiting for /ready`);
     await awaitReady(cli, name, url, Date.now() + project.config.deploy.timeoutSeconds * 1000, context.signal);
   } catch (error) {
@@ -128,8 +132,14 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
   return { service: service.name, container: name, image, url, action: 'started' };
 }
 
+/** services[].resources.limits as the engine's --cpus and --memory: the container gets what a pod would. */
+function containerLimits(service: ServiceConfig): { cpus?: number; memoryBytes?: number } {
+  const { cpu, memory } = service.resources.limits;
+  return { ...(cpu === undefined ? {} : { cpus: cpuMillis(cpu) / 1000 }), ...(memory === undefined ? {} : { memoryBytes: memoryBytes(memory) }) };
+}
+
 /** Removes the new container and starts the one it replaced, when there is one, and waits until it is ready again. */
-async function restorePrevious(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<void> {
+export async function restorePrevious(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<void> {
   const name = containerName(project.config.name, service.name);
   if (await containerState(cli, name)) await removeContainer(cli, name);
   if (!(await containerState(cli, previousName(name)))) {
@@ -142,8 +152,8 @@ async function restorePrevious(context: CommandContext, project: ProjectConfig, 
   context.output.warn(`${name}: rolled back to the previous container, which is ready again`);
 }
 
-/** The deploy stage on the local target. */
-export async function deployLocalStage(context: CommandContext): Promise<LocalDeployResult[]> {
+/** Starts each service's built image unless the same release already runs. */
+export async function deployLocally(context: CommandContext): Promise<LocalDeployResult[]> {
   const project = await context.loadConfig();
   const cli = dockerCliFor(context, project.dir);
   const results: LocalDeployResult[] = [];
@@ -151,20 +161,7 @@ export async function deployLocalStage(context: CommandContext): Promise<LocalDe
   return results;
 }
 
-/** The test stage on the local target: every service's smoke requests; a failure rolls back (deploy.rollback). */
-export async function smokeTestLocalStage(context: CommandContext): Promise<void> {
-  const project = await context.loadConfig();
-  const cli = dockerCliFor(context, project.dir);
-  for (const service of localServices(project)) {
-    try {
-      const passed = await runSmokeTests(serviceUrl(service), service.smoke, context.signal);
-      for (const line of passed) context.output.info(`${service.name}: ${line}`);
-    } catch (error) {
-      // Roll back only a container this run started: a failing smoke test of an unchanged one is not a bad release.
-      const name = containerName(project.config.name, service.name);
-      const current = await containerState(cli, name);
-      if (project.config.deploy.rollback && current && releasedThisRun(context, releaseKey(name), current.id)) await restorePrevious(context, project, cli, service);
-      throw error;
-    }
-  }
-}
+/** The deploy stage on the local target. */
+export const localDeployer = {
+  deploy: async (context: CommandContext) => ({ target: 'local' as const, services: await deployLocally(context) }),
+};

@@ -11,12 +11,13 @@ import type { ServiceConfig } from '../config/schema.js';
 import { buildImage, dockerCliFor, engineInfo, hasBuildx, localImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
 import { MlpError, UsageError } from '../errors.js';
 import { gitRevision, type GitRevision } from '../git.js';
-import { didYouMean } from '../config/suggest.js';
+import { selectServices } from '../config/select-services.js';
 import { runTasks } from '../tasks.js';
 import { contentHash, describeChanges, DOCKERFILE_IN_CONTEXT, hashFiles, servingImageInputs, stageContext, type ImageInputs } from './build-inputs.js';
 import { readBuildRecord, writeBuildRecord, type BuildRecord } from './build-record.js';
 import { imageRepository, registryRepository } from './image-names.js';
-import { clusterPlatform, type PlatformChoice } from './platform.js';
+import type { PlatformChoice } from './platform.js';
+import { nodesPlatformForRun } from '../per-run.js';
 import { trainingImageInputs, TRAINING_IMAGE } from './training-inputs.js';
 
 export interface BuildOptions {
@@ -63,20 +64,6 @@ interface ImageTarget {
 /** The length of the content tag: 16 hex digits (64 bits) is unique enough per repository and readable. */
 const CONTENT_TAG_LENGTH = 16;
 
-export function selectServices(services: readonly ServiceConfig[], names: readonly string[] | undefined): ServiceConfig[] {
-  if (!names || names.length === 0) return [...services];
-  const known = services.map((service) => service.name);
-  for (const name of names) {
-    if (!known.includes(name)) {
-      const suggestion = didYouMean(name, known);
-      throw new UsageError(`--service ${name}: mlp.yaml has no such service${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`, {
-        hint: `services: ${known.join(', ')}`,
-      });
-    }
-  }
-  return services.filter((service) => names.includes(service.name));
-}
-
 async function openSession(context: CommandContext, options: BuildOptions): Promise<BuildSession> {
   // The engine and git are asked while mlp.yaml loads: on a no-op build these waits are most of the time.
   const cli = dockerCliFor(context, context.dir);
@@ -90,7 +77,7 @@ async function openSession(context: CommandContext, options: BuildOptions): Prom
     if (!/^linux\/(amd64|arm64)$/.test(options.platform)) throw new UsageError(`--platform ${options.platform}: mlp builds linux/amd64 or linux/arm64.`);
     platform = { platform: options.platform, source: '--platform' };
   } else if (config.build.platform !== undefined) platform = { platform: config.build.platform, source: 'build.platform' };
-  else if (config.deploy.target === 'eks') platform = await clusterPlatform(config, context.io.env, context.signal);
+  else if (config.deploy.target === 'eks') platform = await nodesPlatformForRun(context);
   else platform = { platform: engine.platform, source: `the local Docker engine (${engine.serverVersion})` };
 
   const caFile = config.build.caFile ? path.resolve(project.dir, config.build.caFile) : context.io.env.NODE_EXTRA_CA_CERTS;
@@ -230,7 +217,7 @@ function tryRegistryRepository(project: ProjectConfig, image: string): string | 
 export async function buildProject(context: CommandContext, options: BuildOptions = {}, display: 'tasks' | 'lines' = 'tasks'): Promise<ImageBuildResult[]> {
   const session = await openSession(context, options);
   const { project } = session;
-  const services = options.trainingOnly === true ? [] : selectServices(project.config.services, options.services);
+  const services = options.trainingOnly === true ? [] : selectServices(project.config, options.services);
   context.output.info(`images for ${session.platform.platform} (from ${session.platform.source})`);
   const targets = imageTargets(project, services, session.platform.platform);
   const results: ImageBuildResult[] = [];
@@ -261,6 +248,4 @@ async function inBatches<T>(items: readonly T[], limit: number, work: (item: T) 
 }
 
 /** The deploy pipeline's build stage: inside the pipeline's own task list, so plain lines. */
-export async function buildStage(context: CommandContext): Promise<void> {
-  await buildProject(context, {}, 'lines');
-}
+export const buildStage = (context: CommandContext): Promise<ImageBuildResult[]> => buildProject(context, {}, 'lines');

@@ -15,10 +15,11 @@ import type { ProjectConfig } from '../config/load.js';
 import { dockerCliFor, localImage, login, pushImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
 import { MlpError } from '../errors.js';
 import { readBuildRecord, writeBuildRecord, type BuildRecord } from './build-record.js';
-import { selectServices } from './builder.js';
+import { selectServices } from '../config/select-services.js';
 import { Ecr, type EcrToken } from './ecr.js';
 import { registryHost, registryRepository, registryRepositoryName } from './image-names.js';
-import { clusterPlatform, requireMatchingPlatform, type PlatformChoice } from './platform.js';
+import { requireMatchingPlatform, type PlatformChoice } from './platform.js';
+import { nodesPlatformForRun } from '../per-run.js';
 import { TRAINING_IMAGE } from './training-inputs.js';
 
 export interface PushOptions {
@@ -100,7 +101,7 @@ interface PushTarget {
 export async function pushProject(context: CommandContext, options: PushOptions = {}): Promise<ImagePushResult[]> {
   const project = await context.loadConfig();
   const { config } = project;
-  const names = options.trainingOnly === true ? [] : selectServices(config.services, options.services).map((service) => service.name);
+  const names = options.trainingOnly === true ? [] : selectServices(config, options.services).map((service) => service.name);
   if (config.training?.remote?.enabled === true && !options.services?.length) names.push(TRAINING_IMAGE);
   const cli = dockerCliFor(context, project.dir);
   const env = context.io.env;
@@ -114,13 +115,13 @@ export async function pushProject(context: CommandContext, options: PushOptions 
 
   const records = await Promise.all(names.map((name) => requireBuilt(project, cli, name)));
   let nodes: PlatformChoice | undefined;
-  if (config.deploy.target === 'eks') nodes = await clusterPlatform(config, context.io.env, context.signal);
+  if (config.deploy.target === 'eks') nodes = await nodesPlatformForRun(context);
   for (const record of records) if (nodes) requireMatchingPlatform(record.service, record.platform, nodes);
 
   const isEcr = config.registry?.type !== 'generic';
-  const ecr = isEcr ? await Ecr.open(config.aws.region, context.signal) : undefined;
+  const ecr = isEcr ? await Ecr.open(config.aws.region, context.signal, context.io.env) : undefined;
   try {
-    const accountId = isEcr && !config.registry?.url && !config.aws.accountId ? (await callerIdentity({ region: config.aws.region, signal: context.signal })).account : undefined;
+    const accountId = isEcr && !config.registry?.url && !config.aws.accountId ? (await callerIdentity({ region: config.aws.region, signal: context.signal, env: context.io.env })).account : undefined;
     const host = registryHost(config, accountId).split('/')[0]!;
     const targets: PushTarget[] = records.map((record) => ({ name: record.service, record, repository: registryRepository(config, record.service, accountId) }));
     if (ecr) {
@@ -224,6 +225,4 @@ async function pushWithRetries(context: CommandContext, cli: DockerCli, registry
 }
 
 /** The deploy pipeline's push stage. */
-export async function pushStage(context: CommandContext): Promise<void> {
-  await pushProject(context);
-}
+export const pushStage = (context: CommandContext): Promise<ImagePushResult[]> => pushProject(context);

@@ -3,7 +3,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { ModelMetrics, ModelVersion } from './registry.js';
-import type { TrainResult } from '../train/local-trainer.js';
+import type { TrainResult } from '../train/train-result.js';
 
 const METRICS = ['accuracy', 'precision', 'recall', 'roc_auc'] as const;
 

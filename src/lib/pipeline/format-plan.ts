@@ -6,17 +6,14 @@ import type { PipelinePlan } from './plan.js';
 export function formatPlan(
   project: ProjectConfig,
   plan: PipelinePlan,
-  notBuilt: ReadonlyArray<{ name: string; plannedIn: string }>,
   color: ChalkInstance,
 ): string {
   const profile = project.profile === null ? '' : ` (profile ${project.profile})`;
   const lines = [`Plan for ${project.config.name}${profile}, target ${plan.target} — dry run, nothing changed:`];
   const width = Math.max(...plan.stages.map((stage) => stage.name.length));
   for (const stage of plan.stages) {
-    const pending = notBuilt.find((missing) => missing.name === stage.name);
     const verb = stage.action === 'run' ? color.green('run ') : color.dim('skip');
-    const note = pending ? color.yellow(` [not built yet: ${pending.plannedIn}]`) : '';
-    lines.push(`  ${stage.name.padEnd(width)}  ${verb}  ${stage.reason}${note}`);
+    lines.push(`  ${stage.name.padEnd(width)}  ${verb}  ${stage.reason}`);
   }
   return lines.join('\n');
 }

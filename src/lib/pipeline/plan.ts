@@ -53,3 +53,8 @@ export function planPipeline(config: PlanInput, skips: StageSkips): PipelinePlan
   ];
   return { target, stages };
 }
+
+/** Whether the plan runs `name` (a stage that prepares for a later one does only what that one needs). */
+export function planRuns(plan: PipelinePlan, name: StageName): boolean {
+  return plan.stages.some((stage) => stage.name === name && stage.action === 'run');
+}

@@ -16,3 +16,9 @@ export function recordRelease(run: object, workload: string, release: string): v
 export function releasedThisRun(run: object, workload: string, release: string | undefined): boolean {
   return release !== undefined && releases.get(run)?.get(workload) === release;
 }
+
+/** How a Deployment's revision is recorded. */
+export const deploymentKey = (namespace: string, name: string): string => `deployment/${namespace}/${name}`;
+
+/** How a container the local deployer started is recorded. */
+export const containerKey = (container: string): string => `container/${container}`;

@@ -1,64 +1,43 @@
 /**
- * Strings the stages together: checks up front that every stage the plan runs is available, so a
- * deploy never stops half-way because a stage is missing, then runs them in order as tasks.
+ * Strings the stages together as tasks, in the plan's order. Each stage's result is handed to the later ones
+ * (stage.ts), so nothing is done twice: the deploy stage applies what the render stage rendered, the cluster is
+ * reached once, and the test stage checks what the deploy stage released.
  */
 import type { CommandContext } from '../context.js';
-import { NotImplementedError } from '../errors.js';
 import { runTasks } from '../tasks.js';
-import type { PipelinePlan, StageName } from './plan.js';
+import { planRuns, type PipelinePlan, type StageName } from './plan.js';
+import type { Stage, StageResults, Stages } from './stage.js';
 
-/** One stage's implementation; the runner hands each the same context. */
-export type StageRunner = (context: CommandContext, signal: AbortSignal) => Promise<void>;
-
-/** Stages that are not built yet name the issue that builds them. */
-export type StageImplementations = Record<StageName, StageRunner | { plannedIn: string }>;
-
-/** What runs each stage on a target: the local target runs containers on this machine's engine. */
-export function stageImplementations(target: PipelinePlan['target']): StageImplementations {
-  const local = target === 'local';
+/**
+ * What runs each stage on a target, and what it takes from the earlier ones. The stage modules know nothing of the
+ * pipeline: this is the one place that wires them, each loaded only when its stage runs.
+ */
+export function stagesFor(target: PipelinePlan['target']): Stages {
   return {
-    train: (context, signal) => import('../train/local-trainer.js').then(({ trainStage }) => trainStage(context, signal)),
-    build: (context) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
-    push: (context) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
-    render: (context) => import('../deploy/eks.js').then(({ renderStage }) => renderStage(context)),
-    deploy: local
-      ? (context) => import('../deploy/local.js').then(async ({ deployLocalStage }) => void (await deployLocalStage(context)))
-      : (context) => import('../deploy/eks.js').then(({ deployEksStage }) => deployEksStage(context)),
-    test: local
-      ? (context) => import('../deploy/local.js').then(({ smokeTestLocalStage }) => smokeTestLocalStage(context))
-      : (context) => import('../verify/cluster.js').then(({ smokeTestClusterStage }) => smokeTestClusterStage(context)),
+    train: ({ context, signal }) => import('../train/stage.js').then(({ trainStage }) => trainStage(context, signal)),
+    build: ({ context }) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
+    push: ({ context }) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
+    render: ({ context, plan }) => import('../render/stage.js').then(({ renderStage }) => renderStage(context, planRuns(plan, 'deploy'))),
+    deploy: async ({ context, earlier }) => (await (await import('../deploy/deployer.js')).deployerFor(target)).deploy(context, earlier.render),
+    test: async ({ context }) => (await (await import('../verify/verifier.js')).verifierFor(target)).verify(context),
   };
 }
 
-export function missingStages(plan: PipelinePlan, stages: StageImplementations = stageImplementations(plan.target)) {
-  return plan.stages
-    .filter((stage) => stage.action === 'run')
-    .flatMap((stage) => {
-      const implementation = stages[stage.name];
-      return typeof implementation === 'function' ? [] : [{ name: stage.name, plannedIn: implementation.plannedIn }];
-    });
-}
-
-export async function runPipeline(
-  context: CommandContext,
-  plan: PipelinePlan,
-  stages: StageImplementations = stageImplementations(plan.target),
-): Promise<void> {
-  const missing = missingStages(plan, stages);
-  if (missing.length > 0) {
-    const list = missing.map((stage) => `${stage.name} (${stage.plannedIn})`).join(', ');
-    throw new NotImplementedError(`The ${missing.length === 1 ? 'stage' : 'stages'} ${list}`);
-  }
+/** Runs the plan's stages in order and resolves with what each stage that ran returned. */
+export async function runPipeline(context: CommandContext, plan: PipelinePlan, stages: Stages = stagesFor(plan.target)): Promise<Partial<StageResults>> {
+  const results: Partial<StageResults> = {};
+  const runStage = async <Name extends StageName>(name: Name, signal: AbortSignal): Promise<void> => {
+    const stage = stages[name] as Stage<Name>;
+    results[name] = await stage({ context, plan, earlier: { ...results }, signal });
+  };
   await runTasks(
     context.output,
-    plan.stages.map((stage) => {
-      const implementation = stages[stage.name];
-      return {
-        title: stage.name,
-        skip: stage.action === 'skip' ? stage.reason : false,
-        run: (signal: AbortSignal) => (typeof implementation === 'function' ? implementation(context, signal) : Promise.resolve()),
-      };
-    }),
+    plan.stages.map((stage) => ({
+      title: stage.name,
+      skip: stage.action === 'skip' ? stage.reason : false,
+      run: (signal: AbortSignal) => runStage(stage.name, signal),
+    })),
     context.signal,
   );
+  return results;
 }

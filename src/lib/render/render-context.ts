@@ -5,6 +5,7 @@
  * the templater drops their keys, and a misspelt placeholder is still an error.
  */
 import { createHash } from 'node:crypto';
+import { serviceConfigHash } from '../deploy/release-identity.js';
 import type { MlpConfig, ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
 import { resolveCommand } from '../train/command-line.js';
@@ -47,7 +48,7 @@ export interface ServiceContext {
     /** null when an HPA owns the replica count. */
     replicas: number | null;
     env: Record<string, string>;
-    /** Hash of env and the IAM role, as a pod annotation: pods read both only at start, so a change rolls them. */
+    /** serviceConfigHash (release-identity.ts), as a pod annotation: env comes from a ConfigMap that pods read only at start, so a change must roll them. */
     configHash: string;
     resources: Resources;
     roleArn: string | null;
@@ -194,7 +195,7 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
       port: service.port,
       replicas: autoscaled(service) ? null : service.replicas,
       env,
-      configHash: createHash('sha256').update(JSON.stringify([Object.entries(env).sort(), service.serviceAccount?.roleArn ?? null])).digest('hex').slice(0, 16),
+      configHash: serviceConfigHash(config, service),
       resources: service.resources,
       roleArn: service.serviceAccount?.roleArn ?? null,
     },

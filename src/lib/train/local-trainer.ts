@@ -1,17 +1,17 @@
 /**
- * The train stage: runs training.command in its virtualenv with a fresh output directory, validates what it
+ * Training on this machine: runs training.command in its virtualenv with a fresh output directory, validates what it
  * wrote, and registers it as a new timestamp version in the local model registry. Nothing is registered unless
  * every step succeeds.
  */
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import { runProgram } from '../exec.js';
 import { resolveCommand } from './command-line.js';
-import { listVersions, nextVersion, type ModelVersion } from '../model/registry.js';
+import { nextVersion } from '../model/registry.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
-import { registerStaged, withStaging, type RegisteredModel } from '../model/staged-version.js';
+import { registerStaged, withStaging } from '../model/staged-version.js';
+import type { TrainResult } from './train-result.js';
 
 /** The `training` section of mlp.yaml, after defaults. */
 export interface TrainingSettings {
@@ -37,12 +37,6 @@ export interface TrainOptions {
   now?: () => Date;
 }
 
-export interface TrainResult extends RegisteredModel {
-  venv: { dir: string; created: boolean; seconds: number } | undefined;
-  trainingSeconds: number;
-  /** Where it trained, when on the cluster. */
-  remote?: { job: string; namespace: string; cluster: string; artifacts: string; pod: string } | undefined;
-}
 
 const TAIL_LINES = 20;
 
@@ -165,39 +159,4 @@ async function requireDirectory(dir: string): Promise<void> {
       hint: 'Set training.workdir to a directory relative to mlp.yaml (the default is ".").',
     });
   }
-}
-
-/** Loads mlp.yaml and trains, here or on the cluster (training.remote.enabled); `mlp train` and the deploy pipeline's train stage. */
-export async function trainProject(context: CommandContext, signal: AbortSignal = context.signal): Promise<TrainResult> {
-  const project = await context.loadConfig();
-  const training = project.config.training;
-  if (training === undefined) {
-    throw new MlpError('config', `${project.file} has no training section, so there is nothing for mlp train to run.`, {
-      hint: 'Add one to mlp.yaml, for example:\n  training:\n    command: python train.py --out ${MLP_OUTPUT_DIR}\n    requirements: requirements.txt   # relative to training.workdir (default: the directory of mlp.yaml)',
-    });
-  }
-  if (training.remote?.enabled === true) {
-    const { trainRemotely } = await import('./remote-trainer.js');
-    return trainRemotely(context, signal);
-  }
-  return trainModel({
-    projectDir: project.dir,
-    name: project.config.name,
-    training,
-    env: context.io.env,
-    signal,
-    log: (line) => context.output.info(line),
-  });
-}
-
-/** The registered versions of the project's model, newest first. */
-export async function listProjectVersions(context: CommandContext): Promise<{ model: string; versions: ModelVersion[] }> {
-  const project = await context.loadConfig();
-  return { model: project.config.name, versions: await listVersions(project.dir, project.config.name) };
-}
-
-/** The deploy pipeline's train stage. */
-export async function trainStage(context: CommandContext, signal: AbortSignal): Promise<void> {
-  const result = await trainProject(context, signal);
-  context.output.info(`trained ${result.model} ${result.version} → ${result.dir}`);
 }

@@ -3,21 +3,21 @@
  * revision through a port-forward. A failure after this run rolled out a new revision rolls it back
  * (deploy.rollback), as a failed rollout does.
  */
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.js';
 import type { CommandContext } from '../context.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
-import { clusterAccess } from '../kube/cluster-access.js';
+import { clusterForRun } from '../per-run.js';
 import { withPortForward } from '../kube/port-forward.js';
 import { REVISION_ANNOTATION, rollBackAndWait } from '../kube/rollout.js';
-import { runSmokeTests } from './smoke-requests.js';
+import { runSmokeTests, type SmokeTestResult } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
-import { releasedThisRun } from '../pipeline/run-releases.js';
+import { deploymentKey, releasedThisRun } from '../pipeline/run-releases.js';
 
 /** A ready pod of the Deployment's current revision, and that revision. */
-export async function readyPod(kubeConfig: KubeConfig, namespace: string, deployment: string): Promise<{ pod: V1Pod; revision: string | undefined }> {
-  const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
+export async function readyPod(kube: KubeClient, namespace: string, deployment: string): Promise<{ pod: V1Pod; revision: string | undefined }> {
+  const { apps } = kube;
   const found = await apps.readNamespacedDeployment({ name: deployment, namespace }).catch((error: unknown) => {
     if ((error as { code?: number }).code === 404) throw new MlpError('smokeTest', `${deployment} is not deployed in namespace ${namespace}.`, { hint: 'run mlp deploy first' });
     throw error;
@@ -27,31 +27,34 @@ export async function readyPod(kubeConfig: KubeConfig, namespace: string, deploy
   const sets = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: selector })).items;
   const current = sets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision);
   const hash = current?.metadata?.labels?.['pod-template-hash'];
-  const pods = (await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: hash ? `${selector},pod-template-hash=${hash}` : selector })).items;
+  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: hash ? `${selector},pod-template-hash=${hash}` : selector })).items;
   const pod = pods.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!pod) throw new MlpError('smokeTest', `${deployment} has no ready pod to smoke-test in namespace ${namespace}.`);
   return { pod, revision };
 }
 
 /** One service's smoke requests against `pod` (a ready pod of its current revision, from readyPod). */
-export function smokeTestPod(kubeConfig: KubeConfig, namespace: string, pod: V1Pod, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
-  return withPortForward(kubeConfig, namespace, pod.metadata!.name!, service.port, (baseUrl) => runSmokeTests(baseUrl, service.smoke, signal));
+export function smokeTestPod(kube: KubeClient, namespace: string, pod: V1Pod, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
+  return withPortForward(kube, namespace, pod.metadata!.name!, service.port, (baseUrl) => runSmokeTests(baseUrl, service.smoke, signal));
 }
 
-export async function smokeTestClusterStage(context: CommandContext): Promise<void> {
+/** The test stage on the eks target: each service's ready pod of the current revision, through a port-forward. */
+export async function smokeTestOnCluster(context: CommandContext): Promise<SmokeTestResult[]> {
   const project = await context.loadConfig();
   const { config } = project;
-  const { kubeConfig } = await clusterAccess(config, context.io.env, context.signal);
+  const kube = await clusterForRun(context);
   const namespace = namespaceOf(config);
+  const results: SmokeTestResult[] = [];
   for (const service of config.services) {
-    const { pod, revision } = await readyPod(kubeConfig, namespace, service.name);
+    const { pod, revision } = await readyPod(kube, namespace, service.name);
     try {
-      const passed = await smokeTestPod(kubeConfig, namespace, pod, service, context.signal);
+      const passed = await smokeTestPod(kube, namespace, pod, service, context.signal);
       for (const line of passed) context.output.info(`${service.name}: ${line} (pod ${pod.metadata!.name})`);
+      results.push(...passed.map((line) => ({ service: service.name, line })));
     } catch (error) {
       if (config.deploy.rollback && releasedThisRun(context, deploymentKey(namespace, service.name), revision)) {
         await rollBackAndWait(
-          kubeConfig,
+          kube,
           { namespace, name: service.name, timeoutSeconds: config.deploy.timeoutSeconds },
           context.signal,
           (restored) => context.output.warn(`${service.name}: smoke test failed; rolling back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`),
@@ -61,9 +64,5 @@ export async function smokeTestClusterStage(context: CommandContext): Promise<vo
       throw error;
     }
   }
-}
-
-/** How the deploy stage records a Deployment revision it rolled out (run-releases.ts). */
-export function deploymentKey(namespace: string, name: string): string {
-  return `deployment/${namespace}/${name}`;
+  return results;
 }

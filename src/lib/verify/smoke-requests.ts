@@ -8,6 +8,12 @@ import { fetchWithin } from '../http.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** One passed smoke request: what the test stage and `mlp test` report. */
+export interface SmokeTestResult {
+  service: string;
+  line: string;
+}
+
 /** Runs them in order against `baseUrl`; resolves with one line per passed request. */
 export async function runSmokeTests(baseUrl: string, tests: readonly SmokeTest[], signal: AbortSignal): Promise<string[]> {
   const all: readonly SmokeTest[] = tests.length > 0 ? tests : [{ name: 'ready', method: 'GET', path: '/ready', expectStatus: 200 }];

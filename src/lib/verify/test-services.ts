@@ -1,17 +1,18 @@
 /** `mlp test`: the smoke requests of deployed services, on either target, without rolling anything back. */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { CommandContext } from '../context.js';
 import type { ServiceConfig } from '../config/schema.js';
+import type { KubeClient } from '../kube/client.js';
 import { UsageError } from '../errors.js';
+import { selectServices } from '../config/select-services.js';
 import { serviceUrl } from '../deploy/local.js';
 import { runSmokeTests } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
+import { clusterForRun } from '../per-run.js';
 
 export async function smokeTestServices(context: CommandContext, options: { service?: string | undefined; url?: string | undefined }): Promise<Array<{ service: string; line: string }>> {
   const project = await context.loadConfig();
   const { config } = project;
-  const services = options.service ? config.services.filter((service) => service.name === options.service) : [...config.services];
-  if (services.length === 0) throw new UsageError(`mlp.yaml has no service ${options.service}.`, { hint: `services: ${config.services.map((s) => s.name).join(', ')}` });
+  const services = selectServices(config, options.service === undefined ? [] : [options.service]);
   if (options.url !== undefined && !/^https?:\/\/[^/]+/.test(options.url)) throw new UsageError(`--url ${options.url}: give a base URL such as http://127.0.0.1:8080.`);
   if (options.url !== undefined && services.length > 1) throw new UsageError('--url tests one service: name it (mlp test <service> --url …).');
   const passed: Array<{ service: string; line: string }> = [];
@@ -29,19 +30,17 @@ export async function smokeTestServices(context: CommandContext, options: { serv
 }
 
 interface ClusterTarget {
-  kubeConfig: KubeConfig;
+  kube: KubeClient;
   namespace: string;
 }
 
 async function openCluster(context: CommandContext): Promise<ClusterTarget> {
   const project = await context.loadConfig();
-  const { clusterAccess } = await import('../kube/cluster-access.js');
-  const { kubeConfig } = await clusterAccess(project.config, context.io.env, context.signal);
-  return { kubeConfig, namespace: namespaceOf(project.config) };
+  return { kube: await clusterForRun(context), namespace: namespaceOf(project.config) };
 }
 
-async function clusterSmoke({ kubeConfig, namespace }: ClusterTarget, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
+async function clusterSmoke({ kube, namespace }: ClusterTarget, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
   const { readyPod, smokeTestPod } = await import('./cluster.js');
-  const { pod } = await readyPod(kubeConfig, namespace, service.name);
-  return smokeTestPod(kubeConfig, namespace, pod, service, signal);
+  const { pod } = await readyPod(kube, namespace, service.name);
+  return smokeTestPod(kube, namespace, pod, service, signal);
 }
