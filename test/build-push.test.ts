@@ -4,12 +4,13 @@
  * wrapper first on PATH records every docker command mlp runs (and then runs the real docker).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { benchStatus, describeWithBench, motoChildEnv } from './support/bench.js';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
+import { benchStatus, describeWithBench, motoChildEnv, motoEndpoint } from './support/bench.js';
+import { startRecordingProxy } from './support/recording-proxy.js';
 import { spawnMlp, type ProcessRun } from './support/spawn-mlp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +82,50 @@ async function waitForReady(url: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 250));
   }
   return 0;
+}
+
+interface DockerCliFile {
+  file: string;
+  version: string;
+  major: number;
+}
+
+/**
+ * Every docker CLI on this machine with its client version, by real path: the bench's is Debian's docker.io (20.10,
+ * BuildKit built in) at /usr/bin/docker; a newer one (23+, where BuildKit is the buildx plugin) may come first on PATH.
+ */
+function dockerClis(): DockerCliFile[] {
+  const found = execFileSync('sh', ['-c', 'which -a docker; ls /usr/bin/docker /usr/local/bin/docker 2>/dev/null; true'], { encoding: 'utf8' });
+  const files = [...new Set(found.split('\n').filter(Boolean).map((file) => realpathSync(file)))];
+  return files.map((file) => {
+    const version = execFileSync(file, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { file, version, major: Number(version.split('.')[0]) };
+  });
+}
+
+function describeClis(): string {
+  return dockerClis().map((cli) => `${cli.file} ${cli.version}`).join(', ') || 'none';
+}
+
+/** A DOCKER_CONFIG without cli-plugins, checked: `file` has no buildx with it (no system-wide plugin either). */
+function noBuildxConfig(file: string): string {
+  const config = mkdtempSync(path.join(work, 'docker-config-'));
+  let answered = true;
+  try {
+    execFileSync(file, ['buildx', 'version'], { env: { ...process.env, DOCKER_CONFIG: config }, stdio: 'ignore' });
+  } catch {
+    answered = false;
+  }
+  expect(answered, `${file} finds a buildx plugin even with an empty DOCKER_CONFIG (a system-wide cli-plugins directory)`).toBe(false);
+  return config;
+}
+
+/** A wrapper for MLP_DOCKER that records each command, like the shim on PATH, and runs `file`. */
+function recordingCli(file: string): string {
+  const wrapper = path.join(shimDir, `docker${file.replace(/[^A-Za-z0-9]+/g, '-')}`);
+  writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> "$MLP_DOCKER_LOG"\nexec ${file} "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
 }
 
 // A cold first build downloads onnxruntime-node (~60 MB) inside the build; later ones hit the layer cache.
@@ -166,7 +211,11 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
   });
 
   it('pushes to the local registry with a token from moto\'s ECR, creates the repository, and the registry serves the digest', async () => {
-    const env: Record<string, string> = { ...motoChildEnv(baseEnv()), GITHUB_ACTIONS: 'true' };
+    // Through a recording proxy in front of moto: ECR reports AES256 for a repository created without any encryption
+    // setting, so only the CreateRepository request itself shows that mlp asks for it.
+    const proxy = await startRecordingProxy(motoEndpoint(), { keepBodies: true });
+    onTestFinished(() => proxy.close());
+    const env: Record<string, string> = { ...motoChildEnv(baseEnv()), GITHUB_ACTIONS: 'true', AWS_ENDPOINT_URL: proxy.endpoint };
     writeFileSync(
       path.join(project, 'mlp.yaml'),
       `${readFileSync(path.join(project, 'mlp.yaml'), 'utf8')}\naws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${registry()}\n  keepImages: 7\n`,
@@ -189,9 +238,18 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
 
     // moto's ECR has the repository, with scan on push and the lifecycle policy.
     const ecr = await import('@aws-sdk/client-ecr');
-    const client = new ecr.ECRClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const client = new ecr.ECRClient({ region: 'us-east-1', endpoint: motoEndpoint(), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const repo = (await client.send(new ecr.DescribeRepositoriesCommand({ repositoryNames: [`${name}/api`] }))).repositories![0]!;
     expect(repo.imageScanningConfiguration?.scanOnPush).toBe(true);
+    expect(repo.encryptionConfiguration).toEqual({ encryptionType: 'AES256' });
+    const creates = proxy.requests.filter((request) => request.target?.endsWith('.CreateRepository'));
+    expect(creates.map((request) => JSON.parse(request.body!))).toEqual([
+      expect.objectContaining({
+        repositoryName: `${name}/api`,
+        encryptionConfiguration: { encryptionType: 'AES256' },
+        imageScanningConfiguration: { scanOnPush: true },
+      }),
+    ]);
     const policy = JSON.parse((await client.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: `${name}/api` }))).lifecyclePolicyText!);
     expect(policy.rules.map((rule: any) => rule.selection.countNumber)).toEqual([90, 7]);
 
@@ -250,24 +308,34 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     expect(run.stderr).toContain('checking the model');
   });
 
-  it('without the buildx plugin, builds with docker build and BuildKit where the CLI has it built in, and says what to install where not', async () => {
-    // The bench installs buildx in ~/.docker/cli-plugins; a CLI given an empty DOCKER_CONFIG has no plugins.
-    const noPlugins = mkdtempSync(path.join(work, 'docker-config-'));
+  it('without the buildx plugin, a CLI with BuildKit built in (20.10, Debian\'s docker.io) builds with docker build and BuildKit', async () => {
+    const cli = dockerClis().find((candidate) => candidate.major === 20);
+    expect(cli, `the bench has Debian's docker.io 20.10 CLI; this machine has ${describeClis()}`).toBeDefined();
+    const config = noBuildxConfig(cli!.file);
     const dir = makeProject(`x${Date.now().toString(36)}`);
-    const debianCli = '/usr/bin/docker';
-    if (existsSync(debianCli) && execFileSync(debianCli, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' }).startsWith('20.')) {
-      const run = await runMlp(['build', '--json', '--verbose'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: noPlugins, MLP_DOCKER: debianCli }) });
-      expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built' });
-      expect(run.stderr).toContain(`$ ${debianCli} build --progress=plain`);
-    }
-    const modern = execFileSync('docker', ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8' });
-    if (Number(modern.split('.')[0]) >= 23) {
-      writeFileSync(path.join(dir, 'model', 'metrics.json'), '{"accuracy": 1}');
-      const run = await runMlp(['build'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: noPlugins }) });
-      expect(run.code, run.stderr).toBe(6);
-      expect(run.stderr).toContain('needs the buildx plugin');
-    }
+    rmSync(dockerLog, { force: true });
+    const run = await runMlp(['build', '--json', '--verbose'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built' });
+    expect(run.stderr).toContain('with docker build (BuildKit; no buildx plugin)');
+    const builds = dockerCommands().filter((line) => /^(buildx )?build /.test(line));
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatch(/^build --progress=plain /);
+  }, BUILD_TIMEOUT_MS);
+
+  it('without the buildx plugin, a CLI whose BuildKit is the plugin (23 or later) exits 6 and says what to install', async () => {
+    const cli = dockerClis().find((candidate) => candidate.major >= 23);
+    expect(cli, `a docker CLI 23 or later on this machine (it has ${describeClis()})`).toBeDefined();
+    const config = noBuildxConfig(cli!.file);
+    const dir = makeProject(`y${Date.now().toString(36)}`);
+    rmSync(dockerLog, { force: true });
+    const run = await runMlp(['build'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }) });
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.stderr).toContain('This docker CLI needs the buildx plugin to build with BuildKit, and it is not installed.');
+    expect(run.stderr).toContain('apt install docker-buildx-plugin');
+    // It did try: a plain docker build, which this CLI refuses without the plugin; nothing was recorded as built.
+    expect(dockerCommands().filter((line) => /^(buildx )?build /.test(line)).map((line) => line.split(' ')[0])).toEqual(['build']);
+    expect(existsSync(path.join(dir, '.mlp', 'builds', 'api.json'))).toBe(false);
   }, BUILD_TIMEOUT_MS);
 
   it('builds a SageMaker proxy image with only metadata.json as its model, and asks for that file when it is missing', async () => {

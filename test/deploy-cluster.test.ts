@@ -12,37 +12,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBench, kubeconfigPath } from './support/bench.js';
+import { clusterEnv, clusterProject, fakeDigest, SKIP_TO_DEPLOY, writePushedBuild } from './support/cluster-project.js';
 import { spawnMlp } from './support/spawn-mlp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TIMEOUT_MS = 180_000;
-const SKIP = ['--skip-train', '--skip-build', '--skip-push', '--skip-test'];
-
-/** What mlp runs with: the bench kubeconfig, plain output. */
-function clusterEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() };
-}
-
-/** mlp.yaml of a project with one service, api, deployed to the bench cluster through its kubeconfig context. */
-function clusterProject(name: string, kubeConfig: KubeConfig, namespace: string, serviceLines: string[] = []): string {
-  return [
-    'apiVersion: mlp/v1',
-    `name: ${name}`,
-    'cluster:',
-    '  name: bench',
-    `  context: ${kubeConfig.getCurrentContext()}`,
-    `  namespace: ${namespace}`,
-    'deploy:',
-    '  target: eks',
-    '  timeoutSeconds: 90',
-    'services:',
-    '  - name: api',
-    '    model: { source: dir, path: model }',
-    '    replicas: 2',
-    '    autoscaling: { enabled: false }',
-    ...serviceLines,
-  ].join('\n');
-}
+const SKIP = SKIP_TO_DEPLOY;
 
 describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane', () => {
   let work: string;
@@ -52,16 +27,8 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
   let k8s: typeof import('@kubernetes/client-node');
 
   const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: clusterEnv() });
-  /** A build record as `mlp push` writes it: what deploy runs is its pushed image@digest. */
-  const pushed = (reference: string): void => {
-    mkdirSync(path.join(project, '.mlp', 'builds'), { recursive: true });
-    const [repository, digest] = reference.split('@') as [string, string];
-    writeFileSync(
-      path.join(project, '.mlp', 'builds', 'api.json'),
-      JSON.stringify({ service: 'api', repository: 'x/api', contentHash: '0'.repeat(64), tags: ['0'.repeat(16)], imageId: 'sha256:0', platform: 'linux/amd64', builtAt: new Date().toISOString(), files: [], args: {}, pushed: { repository, tags: [], digest, reference, pushedAt: new Date().toISOString() } }),
-    );
-  };
-  const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+  const pushed = (reference: string): void => writePushedBuild(project, reference);
+  const digest = fakeDigest;
   const deployedImage = async (): Promise<string> =>
     (await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).spec!.template.spec!.containers[0]!.image!;
   const replicaSets = async () => (await kubeConfig.makeApiClient(k8s.AppsV1Api).listNamespacedReplicaSet({ namespace, labelSelector: 'mlp.dev/service=api' })).items;
@@ -147,6 +114,33 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     expect(JSON.parse(rolledBack.stdout).rolledBack[0]).toMatchObject({ service: 'api' });
     expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(2)}`);
+  }, TIMEOUT_MS);
+
+  it('mlp rollback --to-revision N restores that revision, not the previous one; a revision that does not exist exits 32', async () => {
+    // The first release (digest 1) is the oldest ReplicaSet; the previous revision is the broken image's.
+    const revisionOf = async (image: string): Promise<number> => {
+      const set = (await replicaSets()).find((rs) => rs.spec?.template?.spec?.containers[0]?.image === image);
+      return Number(set?.metadata?.annotations?.['deployment.kubernetes.io/revision']);
+    };
+    const first = await revisionOf(`registry.local/e2e/api@${digest(1)}`);
+    const live = await kubeConfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: 'api', namespace });
+    const current = Number(live.metadata!.annotations!['deployment.kubernetes.io/revision']);
+    expect(first).toBeGreaterThan(0);
+    expect(current - 1).not.toBe(first);
+
+    const run = await mlp('rollback', 'api', '--to-revision', String(first), '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).rolledBack).toEqual([{ service: 'api', revision: first, replicaSet: expect.stringMatching(/^api-/) }]);
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(1)}`);
+
+    const missing = await mlp('rollback', 'api', '--to-revision', '999');
+    expect(missing.code, missing.stderr).toBe(32);
+    expect(missing.stderr).toContain('api has no revision 999 to roll back to.');
+    expect(await deployedImage()).toBe(`registry.local/e2e/api@${digest(1)}`);
+
+    const invalid = await mlp('rollback', 'api', '--to-revision', 'two');
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('--to-revision two: a revision is a positive whole number.');
   }, TIMEOUT_MS);
 });
 

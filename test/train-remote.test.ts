@@ -8,7 +8,9 @@
  */
 import type { KubeConfig, V1Container, V1Pod } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand, GetPublicAccessBlockCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,17 +85,25 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
    * The kubelet's part: the Job's container as specified, on the real engine against moto's S3; what it printed
    * becomes the pod's log and its exit code the pod's. Resolves with mlp's run and the version the Job trained.
    */
-  const trainAsKubelet = async (timeoutMs: number, args?: string[]): Promise<{ done: ProcessRun; version: string; container: V1Container }> => {
+  const trainAsKubelet = async (
+    timeoutMs: number,
+    args?: string[],
+    afterUpload: (version: string) => Promise<void> = async () => undefined,
+  ): Promise<{ done: ProcessRun; version: string; container: V1Container }> => {
     clearHeldJobLog();
     const { run, pod } = await startTraining(timeoutMs, args);
     const container = pod.spec!.containers[0]!;
     const ran = await runJobContainer(pod, container, work);
     writeHeldJobLog(ran.lines);
     expect(ran.code, ran.lines.join('\n')).toBe(0);
-    await endHeldPod(kubeConfig, pod, ran.code);
     const version = container.env!.find((variable) => variable.name === 'MLP_MODEL_VERSION')!.value!;
+    await afterUpload(version);
+    await endHeldPod(kubeConfig, pod, ran.code);
     return { done: await run, version, container };
   };
+  /** moto's S3, as the test sees it (not through mlp). */
+  const s3 = (): S3Client =>
+    new S3Client({ region: 'us-east-1', endpoint: motoEnv().AWS_ENDPOINT_URL, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 
   beforeAll(async () => {
     k8s = await import('@kubernetes/client-node');
@@ -127,6 +137,17 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     expect(await versions()).toEqual([expect.objectContaining({ version, latest: true })]);
   }, FIRST_RUN_MS + RUN_MS);
 
+  it('created the artifacts bucket it did not find with every kind of public access blocked', async () => {
+    // The bucket is this suite's own (its name has the run's timestamp): the first training created it.
+    const client = s3();
+    try {
+      const { PublicAccessBlockConfiguration } = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+      expect(PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('mlp deploy trains on the cluster first, then builds, pushes and rolls out the model the Job produced', async () => {
     const { done, version } = await trainAsKubelet(RUN_MS, ['deploy', '--skip-test']);
     expect(done.code, done.stderr).toBe(0);
@@ -137,6 +158,40 @@ describeWithBench(['docker', 'registry', 'moto', 'kube', 'pythonImage', 'baseIma
     expect(deployment.metadata?.labels?.['app.kubernetes.io/version']).toBe(version);
     expect(deployment.spec!.template.spec!.containers[0]!.image).toMatch(new RegExp(`^${benchStatus().registry.url}/fraud/fraud@sha256:[0-9a-f]{64}$`));
   }, RUN_MS * 2);
+
+  it('refuses an uploaded file whose SHA-256 does not match the manifest (same size, one digit changed): exit 10, nothing registered', async () => {
+    const before = await versions();
+    let expected = '';
+    let tampered = '';
+    let size = 0;
+    const { done, version } = await trainAsKubelet(RUN_MS, undefined, async (trained) => {
+      // After the Job's upload, something else rewrites metrics.json under the version's prefix: still valid JSON of
+      // the same size, so only the checksum tells it from what the Job wrote.
+      const client = s3();
+      try {
+        const Key = `models/fraud/${trained}/metrics.json`;
+        const original = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray());
+        const text = original.toString('utf8');
+        const digit = text.search(/[0-9]/);
+        expect(digit, text).toBeGreaterThanOrEqual(0);
+        const changed = Buffer.from(`${text.slice(0, digit)}${(Number(text[digit]) + 1) % 10}${text.slice(digit + 1)}`, 'utf8');
+        expect(changed.length).toBe(original.length);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: changed }));
+        size = original.length;
+        expected = createHash('sha256').update(original).digest('hex');
+        tampered = createHash('sha256').update(changed).digest('hex');
+      } finally {
+        client.destroy();
+      }
+    });
+    expect(done.code, done.stderr).toBe(10);
+    expect(done.stderr).toContain(`s3://${bucket}/models/fraud/${version}/metrics.json does not match mlp-manifest.json (`);
+    expect(done.stderr).toContain(`(${size} bytes, sha256 ${tampered.slice(0, 12)}…; expected ${size} bytes, sha256 ${expected.slice(0, 12)}…); nothing was registered.`);
+    expect(done.stderr).not.toContain(`registered fraud ${version}`);
+    expect(await versions()).toEqual(before);
+    expect(existsSync(path.join(project, '.mlp', 'models', 'fraud', version))).toBe(false);
+    expect(readdirSync(path.join(project, '.mlp', 'staging'))).toEqual([]);
+  }, RUN_MS);
 
   it('a training command that fails exits 10 with the log tail and registers nothing; the Job is kept for inspection', async () => {
     clearHeldJobLog();

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { benchStatus, describeWithBench, motoEndpoint } from './support/bench.js';
+import { startRecordingProxy } from './support/recording-proxy.js';
 import { spawnMlp } from './support/spawn-mlp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -203,7 +204,11 @@ describeWithBench(['docker', 'moto', 'baseImage', 'pythonImage', 'buildx'], 'the
   it('trains the example and uploads every file of MLP_OUTPUT_DIR, then mlp-manifest.json last, with sizes and SHA-256 that match', async () => {
     const prefix = versionPrefix();
     const log = terminationLog();
-    const run = await runJob(['python', 'train.py', '--out', OUTPUT_DIR], jobEnv(prefix), { terminationLog: log });
+    // The container reaches moto through a proxy that notes the order of the requests: moto's LastModified has whole
+    // seconds, so a manifest written first would look no older than the files.
+    const proxy = await startRecordingProxy(motoEndpoint());
+    const env = jobEnv(prefix, { AWS_ENDPOINT_URL: proxy.endpoint });
+    const run = await runJob(['python', 'train.py', '--out', OUTPUT_DIR], env, { terminationLog: log }).finally(() => proxy.close());
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain('[train] training GradientBoostingClassifier');
     expect(run.output).toMatch(new RegExp(`mlp: uploaded 3 files \\([\\d.]+ kB\\) to s3://${BUCKET}/${prefix}`));
@@ -222,9 +227,15 @@ describeWithBench(['docker', 'moto', 'baseImage', 'pythonImage', 'buildx'], 'the
       expect({ path: file.path, size: body.length, sha256: createHash('sha256').update(body).digest('hex') }).toEqual(file);
     }
     expect(JSON.parse((await download(`${prefix}metadata.json`)).toString('utf8'))).toMatchObject({ model_name: name, model_version: manifest.version });
-    // Written last: no other object is newer than the manifest.
-    const written = (key: string): number => stored.find((object) => object.Key === key)!.LastModified!.getTime();
-    for (const object of stored) expect(written(`${prefix}mlp-manifest.json`)).toBeGreaterThanOrEqual(object.LastModified!.getTime());
+    // Written last: the manifest's PUT was sent only after every other file's PUT had been answered with 200.
+    const keyPath = `/${BUCKET}/${prefix}`;
+    const puts = proxy.requests.filter((request) => request.method === 'PUT' && request.path.startsWith(keyPath));
+    expect(puts.map((request) => request.path.slice(keyPath.length)).sort()).toEqual(['metadata.json', 'metrics.json', 'mlp-manifest.json', 'model.onnx']);
+    const manifestPut = puts.find((request) => request.path.endsWith('/mlp-manifest.json'))!;
+    for (const put of puts.filter((request) => request !== manifestPut)) {
+      const answeredBeforeManifest = put.answered !== undefined && put.answered < manifestPut.arrived;
+      expect({ path: put.path, status: put.status, answeredBeforeManifest }).toEqual({ path: put.path, status: 200, answeredBeforeManifest: true });
+    }
   }, RUN_TIMEOUT_MS);
 
   it('exits with the training command\'s own status when it fails, and uploads nothing', async () => {
