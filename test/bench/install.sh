@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # install.sh — install what the bench needs when it is missing:
-#   apt: docker.io docker-registry debootstrap (+ python3-venv when python3 cannot make a venv)
+#   apt: docker.io docker-registry debootstrap, and for the real node containerd runc containernetworking-plugins
+#   iptables gcc libc6-dev (+ python3-venv when python3 cannot make a venv)
 #   PyPI: moto[server]==$MOTO_VERSION in a venv under the cache dir.
 #   Go module proxy: the docker buildx plugin (buildx.sh install).
 #   Go module proxy: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (kube.sh install).
+#   Go module proxy: the kubelet, from the same k8s.io/kubernetes module, and the pause image from its pause.c
+#   (node.sh install).
 # Runs `apt-get update` at most once, and only when an apt package is missing.
 set -euo pipefail
 # shellcheck source=test/bench/lib.sh
@@ -28,7 +31,8 @@ as_root() {
 }
 
 # --- apt ---------------------------------------------------------------------------------------
-wanted=(docker.io docker-registry debootstrap)
+# The real node's (node.sh): containerd runs as its own instance; gcc and libc6-dev build the static pause binary.
+wanted=(docker.io docker-registry debootstrap containerd runc containernetworking-plugins iptables gcc libc6-dev)
 if ! have "$PYTHON" || ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   wanted+=(python3 python3-venv)
   PYTHON=python3
@@ -69,6 +73,9 @@ bash "$BENCH_DIR/buildx.sh" install
 
 # --- Kubernetes control plane (Go modules; a cold build takes many minutes) ------------------------
 bash "$BENCH_DIR/kube.sh" install
+
+# --- The real node: the kubelet from the same module, the pause image built from its pause.c ----------------------
+bash "$BENCH_DIR/node.sh" install
 
 if ((${#installed[@]} > 0)); then
   printf 'install: installed %s\n' "${installed[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # up.sh [--install] — bring the real-component bench up: Docker engine, registry, moto, Node base image,
-# the buildx plugin, Python base image.
+# the buildx plugin, Python base image, the Kubernetes control plane with kwok's fake nodes, and one real node.
 # Without --install it never installs anything: a component whose binary is missing is reported as
 # "missing: <component> (...)" and the rest still start. Writes $cache/bench.env describing what is up.
 set -euo pipefail
@@ -64,6 +64,8 @@ run_component buildx bash "$BENCH_DIR/buildx.sh" status
 run_component pythonImage bash "$BENCH_DIR/python-image.sh"
 # Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok fake nodes).
 run_component kube bash "$BENCH_DIR/kube.sh" up
+# One real worker node in that cluster (kubelet + its own containerd), tainted so only pods that tolerate it land there.
+run_component node bash "$BENCH_DIR/node.sh" up
 
 env_file=$BENCH_CACHE/bench.env
 {
@@ -75,6 +77,7 @@ env_file=$BENCH_CACHE/bench.env
   [[ ${state[buildx]} == up ]] && echo "MLP_BENCH_BUILDX=1"
   [[ ${state[pythonImage]} == up ]] && echo "MLP_BENCH_PYTHON_IMAGE=${MLP_BENCH_PYTHON_IMAGE:-mlp-bench/python:3.11-bookworm-slim}"
   [[ ${state[kube]} == up ]] && echo "MLP_BENCH_KUBECONFIG=$BENCH_CACHE/kube/kubeconfig"
+  [[ ${state[node]} == up ]] && echo "MLP_BENCH_REAL_NODE=${MLP_BENCH_NODE_NAME:-mlp-bench-node}"
   true
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"

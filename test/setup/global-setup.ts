@@ -18,6 +18,7 @@ const BASE_IMAGE = process.env.MLP_BENCH_BASE_IMAGE ?? 'mlp-bench/node:20-bookwo
 const PYTHON_IMAGE = process.env.MLP_BENCH_PYTHON_IMAGE ?? 'mlp-bench/python:3.11-bookworm-slim';
 const UP_TIMEOUT_MS = 15 * 60_000;
 const KUBECONFIG = join(process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench'), 'kube', 'kubeconfig');
+const REAL_NODE = process.env.MLP_BENCH_NODE_NAME ?? 'mlp-bench-node';
 
 interface RunResult {
   code: number | null;
@@ -129,6 +130,30 @@ async function probeKube(): Promise<BenchStatus['kube']> {
   }
 }
 
+/** The real worker node (test/bench/node.sh) is up when the bench cluster has it Ready and labelled as the real one. */
+async function probeNode(kube: ComponentStatus): Promise<BenchStatus['node']> {
+  if (!kube.up) return { up: false, why: "the bench's Kubernetes is not up" };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(KUBECONFIG);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
+    });
+    const node = await Promise.race([kc.makeApiClient(k8s.CoreV1Api).readNode({ name: REAL_NODE }), timeout]);
+    if (node.metadata?.labels?.['mlp.dev/bench-node'] !== 'real') return { up: false, why: `node ${REAL_NODE} is not labelled mlp.dev/bench-node=real` };
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') return { up: true, name: REAL_NODE };
+    return { up: false, why: `node ${REAL_NODE} is not Ready (${ready?.reason ?? 'no Ready condition'}: ${ready?.message ?? ''})` };
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return { up: false, why: `the bench cluster has no node ${REAL_NODE} (started by test/bench/node.sh up)` };
+    return { up: false, why: `reading node ${REAL_NODE} failed: ${lastLine((error as Error).message.split('\n')[0] ?? '')}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `missing: <component> (<why>; run …)` lines from up.sh, by component. */
 function missingFromUp(output: string): Map<string, string> {
   const found = new Map<string, string>();
@@ -152,7 +177,7 @@ export default async function setup(project: TestProject): Promise<void> {
       upNote = `test/bench/up.sh ${r.error ?? `exited ${r.code}`}`;
     } else {
       // Say what was started in the background, so nobody wonders where the processes came from.
-      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|python image|kube): (started|starting|built|importing|debootstrap)/.test(l));
+      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|python image|kube|node): (started|starting|built|importing|debootstrap)/.test(l));
       if (started.length > 0) process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
     }
   }
@@ -165,7 +190,8 @@ export default async function setup(project: TestProject): Promise<void> {
     probeBuildx(docker),
     probePythonImage(docker),
   ]);
-  const bench: BenchStatus = { docker, registry, moto, baseImage, kube: await probeKube(), buildx, pythonImage };
+  const kube = await probeKube();
+  const bench: BenchStatus = { docker, registry, moto, baseImage, kube, buildx, pythonImage, node: await probeNode(kube) };
 
   for (const name of Object.keys(bench) as BenchComponent[]) {
     const c = bench[name];

@@ -5,7 +5,7 @@
  */
 import { describe, inject, it } from 'vitest';
 
-export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage';
+export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage' | 'node';
 
 export interface ComponentStatus {
   up: boolean;
@@ -27,6 +27,12 @@ export interface BenchStatus {
   buildx: ComponentStatus;
   /** image: the local Python base image (test/bench/python-image.sh) for `build.pythonBaseImage` of training images. */
   pythonImage: ComponentStatus & { image?: string };
+  /**
+   * name: the bench cluster's one real worker node (test/bench/node.sh: kubelet + containerd), labelled
+   * mlp.dev/bench-node=real and tainted mlp.dev/real-node=true:NoSchedule: a pod lands there only with a toleration
+   * (and, to be sure, a nodeSelector on the label); every other pod keeps landing on the kwok nodes.
+   */
+  node: ComponentStatus & { name?: string };
 }
 
 declare module 'vitest' {
@@ -42,7 +48,7 @@ export function benchStatus(): BenchStatus {
   const status = inject('bench') as BenchStatus | undefined;
   if (status) return status;
   const down = { up: false, why: NOT_PROBED };
-  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down, pythonImage: down };
+  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down, pythonImage: down, node: down };
 }
 
 /**
@@ -107,4 +113,23 @@ export function kubeconfigPath(): string {
   const { kube } = benchStatus();
   if (!kube.up || !kube.kubeconfig) throw new Error(`the bench's Kubernetes is not up: ${kube.why ?? 'no kubeconfig'}`);
   return kube.kubeconfig;
+}
+
+/** The real node's label and taint (test/bench/node.sh), for suites whose pods must run real containers. */
+export const REAL_NODE_LABEL = { key: 'mlp.dev/bench-node', value: 'real' } as const;
+export const REAL_NODE_TAINT = { key: 'mlp.dev/real-node', value: 'true', effect: 'NoSchedule' } as const;
+
+/** The name of the bench's real worker node, or an error naming why it is not available. */
+export function realNodeName(): string {
+  const { node } = benchStatus();
+  if (!node.up || !node.name) throw new Error(`the bench's real node is not up: ${node.why ?? 'no node name'}`);
+  return node.name;
+}
+
+/** What a pod spec needs to be placed on the real node: its label as nodeSelector and a toleration of its taint. */
+export function realNodePlacement(): { nodeSelector: Record<string, string>; tolerations: { key: string; operator: 'Exists'; effect: 'NoSchedule' }[] } {
+  return {
+    nodeSelector: { [REAL_NODE_LABEL.key]: REAL_NODE_LABEL.value },
+    tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists', effect: REAL_NODE_TAINT.effect }],
+  };
 }

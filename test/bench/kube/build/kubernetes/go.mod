@@ -1,7 +1,8 @@
-// Wrapper module that builds kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes.
+// Wrapper module that builds kube-apiserver, kube-controller-manager, kube-scheduler and the kubelet from k8s.io/kubernetes.
 // `go install k8s.io/kubernetes/cmd/...@v` is refused because k8s.io/kubernetes replaces its staging modules
 // with ./staging paths; here each one is pinned to its published version instead (v0.X.Y for v1.X.Y).
-// Built by test/bench/kube.sh install; to move to another release, change every version below and run go mod tidy.
+// Built by test/bench/kube.sh install (the kubelet by test/bench/node.sh install); to move to another release, change
+// every version below and run go mod tidy.
 module mlp.bench/kube-build/kubernetes
 
 go 1.25.0
@@ -12,6 +13,7 @@ tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
 	k8s.io/kubernetes/cmd/kube-scheduler
+	k8s.io/kubernetes/cmd/kubelet
 )
 
 require (
@@ -20,8 +22,10 @@ require (
 	github.com/Azure/go-ansiterm v0.0.0-20230124172434-306776ec8161 // indirect
 	github.com/JeffAshton/win_pdh v0.0.0-20161109143554-76bb4ee9f0ab // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect
+	github.com/Microsoft/hnslib v0.1.2 // indirect
 	github.com/NYTimes/gziphandler v1.1.1 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.0 // indirect
+	github.com/armon/circbuf v0.0.0-20190214190532-5111143e8da2 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
@@ -101,6 +105,7 @@ require (
 	go.etcd.io/etcd/client/pkg/v3 v3.6.5 // indirect
 	go.etcd.io/etcd/client/v3 v3.6.5 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
+	go.opentelemetry.io/contrib/instrumentation/github.com/emicklei/go-restful/otelrestful v0.44.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.60.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.61.0 // indirect
 	go.opentelemetry.io/otel v1.41.0 // indirect
