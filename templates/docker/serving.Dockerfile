@@ -20,7 +20,8 @@ RUN --mount=type=secret,id=ca \
     --mount=type=cache,target=/root/.npm,id=mlp-npm-cache \
     set -eu; \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
-    npm ci --omit=dev --no-audit --no-fund --fetch-retries=2 --loglevel=warn
+    # onnxruntime-node's install script would download optional CUDA libraries; mlp serves on the CPU.
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund --fetch-retries=2 --loglevel=warn
 # onnxruntime-node ships binaries for every OS and CPU (~290 MB); keep only the target platform's (~45 MB).
 RUN set -eu; \
     case "${TARGETARCH:-amd64}" in amd64) keep=x64 ;; arm64) keep=arm64 ;; *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; esac; \
