@@ -40,7 +40,9 @@ console.log('subject          min ms  median ms  max ms  ratio to node -e 0');
 for (const [name, values] of Object.entries(samples)) {
   const ratio = median(values) / baseline;
   console.log(
-    `${name.padEnd(15)} ${Math.min(...values).toFixed(1).padStart(7)} ${median(values).toFixed(1).padStart(10)} ${Math.max(...values)
+    `${name.padEnd(15)} ${Math.min(...values)
+      .toFixed(1)
+      .padStart(7)} ${median(values).toFixed(1).padStart(10)} ${Math.max(...values)
       .toFixed(1)
       .padStart(7)}  ${ratio.toFixed(2)}x`,
   );

@@ -4,7 +4,18 @@
  * wrapper first on PATH records every docker command mlp runs (and then runs the real docker).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +88,10 @@ function buildRecord(dir: string, service = 'api'): Record<string, any> {
 
 async function waitForReady(url: string): Promise<number> {
   for (let i = 0; i < 120; i += 1) {
-    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    const status = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return status;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -95,16 +109,32 @@ interface DockerCliFile {
  * BuildKit built in) at /usr/bin/docker; a newer one (23+, where BuildKit is the buildx plugin) may come first on PATH.
  */
 function dockerClis(): DockerCliFile[] {
-  const found = execFileSync('sh', ['-c', 'which -a docker; ls /usr/bin/docker /usr/local/bin/docker 2>/dev/null; true'], { encoding: 'utf8' });
-  const files = [...new Set(found.split('\n').filter(Boolean).map((file) => realpathSync(file)))];
+  const found = execFileSync('sh', ['-c', 'which -a docker; ls /usr/bin/docker /usr/local/bin/docker 2>/dev/null; true'], {
+    encoding: 'utf8',
+  });
+  const files = [
+    ...new Set(
+      found
+        .split('\n')
+        .filter(Boolean)
+        .map((file) => realpathSync(file)),
+    ),
+  ];
   return files.map((file) => {
-    const version = execFileSync(file, ['version', '--format', '{{.Client.Version}}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const version = execFileSync(file, ['version', '--format', '{{.Client.Version}}'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return { file, version, major: Number(version.split('.')[0]) };
   });
 }
 
 function describeClis(): string {
-  return dockerClis().map((cli) => `${cli.file} ${cli.version}`).join(', ') || 'none';
+  return (
+    dockerClis()
+      .map((cli) => `${cli.file} ${cli.version}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** A DOCKER_CONFIG without cli-plugins, checked: `file` has no buildx with it (no system-wide plugin either). */
@@ -152,41 +182,47 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('builds the serving image on the real engine; it runs as a non-root user and answers /ready and /predict', async () => {
-    const run = await runMlp(['build', '--json'], { cwd: project, env: baseEnv() });
-    expect(run.code, run.stderr).toBe(0);
-    const [image] = JSON.parse(run.stdout).images;
-    expect(image).toMatchObject({ service: 'api', action: 'built', platform: 'linux/amd64' });
-    expect(image.reasons).toEqual(['no earlier build of this service']);
-    expect(dockerCommands().some((line) => line.startsWith('buildx build --load'))).toBe(true);
+  it(
+    'builds the serving image on the real engine; it runs as a non-root user and answers /ready and /predict',
+    async () => {
+      const run = await runMlp(['build', '--json'], { cwd: project, env: baseEnv() });
+      expect(run.code, run.stderr).toBe(0);
+      const [image] = JSON.parse(run.stdout).images;
+      expect(image).toMatchObject({ service: 'api', action: 'built', platform: 'linux/amd64' });
+      expect(image.reasons).toEqual(['no earlier build of this service']);
+      expect(dockerCommands().some((line) => line.startsWith('buildx build --load'))).toBe(true);
 
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project, encoding: 'utf8' }).trim();
-    const [inspected] = JSON.parse(docker('image', 'inspect', image.image));
-    expect(inspected.Config.User).toBe('10001:10001');
-    expect(inspected.Config.Healthcheck.Test.join(' ')).toContain('/ready');
-    expect(inspected.Config.Labels['org.opencontainers.image.revision']).toBe(sha);
-    expect(inspected.Config.Labels['org.opencontainers.image.version']).toBe('model');
-    expect(inspected.Config.Labels['dev.mlp.content-hash']).toBe(image.contentHash);
-    expect(inspected.Size).toBeLessThan(MAX_IMAGE_BYTES);
-    // The git tag names the same image as the content tag.
-    expect(docker('image', 'inspect', '--format', '{{.Id}}', `${project.split('/').pop()}/api:git-${sha.slice(0, 12)}`)).toBe(inspected.Id);
-    // The proxy CA went in as a BuildKit secret: it is nowhere in the image's history.
-    expect(docker('history', '--no-trunc', image.image)).not.toMatch(/BEGIN CERTIFICATE|ca-certificates\.crt|NODE_EXTRA_CA_CERTS=\//);
+      const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project, encoding: 'utf8' }).trim();
+      const [inspected] = JSON.parse(docker('image', 'inspect', image.image));
+      expect(inspected.Config.User).toBe('10001:10001');
+      expect(inspected.Config.Healthcheck.Test.join(' ')).toContain('/ready');
+      expect(inspected.Config.Labels['org.opencontainers.image.revision']).toBe(sha);
+      expect(inspected.Config.Labels['org.opencontainers.image.version']).toBe('model');
+      expect(inspected.Config.Labels['dev.mlp.content-hash']).toBe(image.contentHash);
+      expect(inspected.Size).toBeLessThan(MAX_IMAGE_BYTES);
+      // The git tag names the same image as the content tag.
+      expect(docker('image', 'inspect', '--format', '{{.Id}}', `${project.split('/').pop()}/api:git-${sha.slice(0, 12)}`)).toBe(
+        inspected.Id,
+      );
+      // The proxy CA went in as a BuildKit secret: it is nowhere in the image's history.
+      expect(docker('history', '--no-trunc', image.image)).not.toMatch(/BEGIN CERTIFICATE|ca-certificates\.crt|NODE_EXTRA_CA_CERTS=\//);
 
-    const id = docker('run', '-d', '-p', '127.0.0.1::8080', image.image);
-    containers.push(id);
-    const port = docker('port', id, '8080/tcp').split(':').pop();
-    expect(await waitForReady(`http://127.0.0.1:${port}/ready`)).toBe(200);
-    const features = Array.from({ length: 20 }, (_, i) => i / 10);
-    const predicted = await fetch(`http://127.0.0.1:${port}/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ features, request_id: 'image-test' }),
-    });
-    expect(predicted.status).toBe(200);
-    expect(await predicted.json()).toMatchObject({ request_id: 'image-test' });
-    expect(docker('exec', id, 'id', '-u')).toBe('10001');
-  }, BUILD_TIMEOUT_MS);
+      const id = docker('run', '-d', '-p', '127.0.0.1::8080', image.image);
+      containers.push(id);
+      const port = docker('port', id, '8080/tcp').split(':').pop();
+      expect(await waitForReady(`http://127.0.0.1:${port}/ready`)).toBe(200);
+      const features = Array.from({ length: 20 }, (_, i) => i / 10);
+      const predicted = await fetch(`http://127.0.0.1:${port}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ features, request_id: 'image-test' }),
+      });
+      expect(predicted.status).toBe(200);
+      expect(await predicted.json()).toMatchObject({ request_id: 'image-test' });
+      expect(docker('exec', id, 'id', '-u')).toBe('10001');
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   it('does not run docker build again when nothing changed', async () => {
     rmSync(dockerLog, { force: true });
@@ -206,11 +242,14 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     writeFileSync(path.join(other, 'model', 'metrics.json'), JSON.stringify({ accuracy: 0.9 }));
     const run = await runMlp(['build', '--json'], { cwd: other, env: baseEnv() });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built', reasons: ['model/metadata.json changed', 'model/metrics.json added'] });
+    expect(JSON.parse(run.stdout).images[0]).toMatchObject({
+      action: 'built',
+      reasons: ['model/metadata.json changed', 'model/metrics.json added'],
+    });
     expect(run.stderr).toContain('model/metadata.json changed, model/metrics.json added');
   });
 
-  it('pushes to the local registry with a token from moto\'s ECR, creates the repository, and the registry serves the digest', async () => {
+  it("pushes to the local registry with a token from moto's ECR, creates the repository, and the registry serves the digest", async () => {
     // Through a recording proxy in front of moto: ECR reports AES256 for a repository created without any encryption
     // setting, so only the CreateRepository request itself shows that mlp asks for it.
     const proxy = await startRecordingProxy(motoEndpoint(), { keepBodies: true });
@@ -238,7 +277,11 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
 
     // moto's ECR has the repository, with scan on push and the lifecycle policy.
     const ecr = await import('@aws-sdk/client-ecr');
-    const client = new ecr.ECRClient({ region: 'us-east-1', endpoint: motoEndpoint(), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const client = new ecr.ECRClient({
+      region: 'us-east-1',
+      endpoint: motoEndpoint(),
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     const repo = (await client.send(new ecr.DescribeRepositoriesCommand({ repositoryNames: [`${name}/api`] }))).repositories![0]!;
     expect(repo.imageScanningConfiguration?.scanOnPush).toBe(true);
     expect(repo.encryptionConfiguration).toEqual({ encryptionType: 'AES256' });
@@ -250,7 +293,9 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
         imageScanningConfiguration: { scanOnPush: true },
       }),
     ]);
-    const policy = JSON.parse((await client.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: `${name}/api` }))).lifecyclePolicyText!);
+    const policy = JSON.parse(
+      (await client.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: `${name}/api` }))).lifecyclePolicyText!,
+    );
     expect(policy.rules.map((rule: any) => rule.selection.countNumber)).toEqual([90, 7]);
 
     // The token was used to log in, through stdin: never in argv, output or a lingering Docker config.
@@ -300,7 +345,10 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
 
   it('shows the failing Dockerfile step and its log, with exit 20', async () => {
     const dir = makeProject(`f${Date.now().toString(36)}`);
-    writeFileSync(path.join(dir, 'mlp.yaml'), readFileSync(path.join(dir, 'mlp.yaml'), 'utf8').replace('build:\n', 'build:\n  dockerfile: Dockerfile.broken\n'));
+    writeFileSync(
+      path.join(dir, 'mlp.yaml'),
+      readFileSync(path.join(dir, 'mlp.yaml'), 'utf8').replace('build:\n', 'build:\n  dockerfile: Dockerfile.broken\n'),
+    );
     writeFileSync(path.join(dir, 'Dockerfile.broken'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo "checking the model" && exit 3\n');
     const run = await runMlp(['build'], { cwd: dir, env: baseEnv() });
     expect(run.code).toBe(20);
@@ -308,60 +356,91 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
     expect(run.stderr).toContain('checking the model');
   });
 
-  it('without the buildx plugin, a CLI with BuildKit built in (20.10, Debian\'s docker.io) builds with docker build and BuildKit', async () => {
-    const cli = dockerClis().find((candidate) => candidate.major === 20);
-    expect(cli, `the bench has Debian's docker.io 20.10 CLI; this machine has ${describeClis()}`).toBeDefined();
-    const config = noBuildxConfig(cli!.file);
-    const dir = makeProject(`x${Date.now().toString(36)}`);
-    rmSync(dockerLog, { force: true });
-    const run = await runMlp(['build', '--json', '--verbose'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }) });
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built' });
-    expect(run.stderr).toContain('with docker build (BuildKit; no buildx plugin)');
-    const builds = dockerCommands().filter((line) => /^(buildx )?build /.test(line));
-    expect(builds).toHaveLength(1);
-    expect(builds[0]).toMatch(/^build --progress=plain /);
-  }, BUILD_TIMEOUT_MS);
+  it(
+    "without the buildx plugin, a CLI with BuildKit built in (20.10, Debian's docker.io) builds with docker build and BuildKit",
+    async () => {
+      const cli = dockerClis().find((candidate) => candidate.major === 20);
+      expect(cli, `the bench has Debian's docker.io 20.10 CLI; this machine has ${describeClis()}`).toBeDefined();
+      const config = noBuildxConfig(cli!.file);
+      const dir = makeProject(`x${Date.now().toString(36)}`);
+      rmSync(dockerLog, { force: true });
+      const run = await runMlp(['build', '--json', '--verbose'], {
+        cwd: dir,
+        env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }),
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).images[0]).toMatchObject({ action: 'built' });
+      expect(run.stderr).toContain('with docker build (BuildKit; no buildx plugin)');
+      const builds = dockerCommands().filter((line) => /^(buildx )?build /.test(line));
+      expect(builds).toHaveLength(1);
+      expect(builds[0]).toMatch(/^build --progress=plain /);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
-  it('without the buildx plugin, a CLI whose BuildKit is the plugin (23 or later) exits 6 and says what to install', async () => {
-    const cli = dockerClis().find((candidate) => candidate.major >= 23);
-    expect(cli, `a docker CLI 23 or later on this machine (it has ${describeClis()})`).toBeDefined();
-    const config = noBuildxConfig(cli!.file);
-    const dir = makeProject(`y${Date.now().toString(36)}`);
-    rmSync(dockerLog, { force: true });
-    const run = await runMlp(['build'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }) });
-    expect(run.code, run.stderr).toBe(6);
-    expect(run.stderr).toContain('This docker CLI needs the buildx plugin to build with BuildKit, and it is not installed.');
-    expect(run.stderr).toContain('apt install docker-buildx-plugin');
-    // It did try: a plain docker build, which this CLI refuses without the plugin; nothing was recorded as built.
-    expect(dockerCommands().filter((line) => /^(buildx )?build /.test(line)).map((line) => line.split(' ')[0])).toEqual(['build']);
-    expect(existsSync(path.join(dir, '.mlp', 'builds', 'api.json'))).toBe(false);
-  }, BUILD_TIMEOUT_MS);
+  it(
+    'without the buildx plugin, a CLI whose BuildKit is the plugin (23 or later) exits 6 and says what to install',
+    async () => {
+      const cli = dockerClis().find((candidate) => candidate.major >= 23);
+      expect(cli, `a docker CLI 23 or later on this machine (it has ${describeClis()})`).toBeDefined();
+      const config = noBuildxConfig(cli!.file);
+      const dir = makeProject(`y${Date.now().toString(36)}`);
+      rmSync(dockerLog, { force: true });
+      const run = await runMlp(['build'], { cwd: dir, env: baseEnv({ DOCKER_CONFIG: config, MLP_DOCKER: recordingCli(cli!.file) }) });
+      expect(run.code, run.stderr).toBe(6);
+      expect(run.stderr).toContain('This docker CLI needs the buildx plugin to build with BuildKit, and it is not installed.');
+      expect(run.stderr).toContain('apt install docker-buildx-plugin');
+      // It did try: a plain docker build, which this CLI refuses without the plugin; nothing was recorded as built.
+      expect(
+        dockerCommands()
+          .filter((line) => /^(buildx )?build /.test(line))
+          .map((line) => line.split(' ')[0]),
+      ).toEqual(['build']);
+      expect(existsSync(path.join(dir, '.mlp', 'builds', 'api.json'))).toBe(false);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
-  it('builds a SageMaker proxy image with only metadata.json as its model, and asks for that file when it is missing', async () => {
-    const dir = makeProject(`s${Date.now().toString(36)}`);
-    const yaml = readFileSync(path.join(dir, 'mlp.yaml'), 'utf8');
-    writeFileSync(path.join(dir, 'mlp.yaml'), yaml.replace('model: { source: dir, path: model }', 'model: { source: sagemaker, endpoint: fraud-prod }'));
-    const missing = await runMlp(['build'], { cwd: dir, env: baseEnv() });
-    expect(missing.code).toBe(3);
-    expect(missing.stderr).toContain('set services[].model.metadata to that file');
+  it(
+    'builds a SageMaker proxy image with only metadata.json as its model, and asks for that file when it is missing',
+    async () => {
+      const dir = makeProject(`s${Date.now().toString(36)}`);
+      const yaml = readFileSync(path.join(dir, 'mlp.yaml'), 'utf8');
+      writeFileSync(
+        path.join(dir, 'mlp.yaml'),
+        yaml.replace('model: { source: dir, path: model }', 'model: { source: sagemaker, endpoint: fraud-prod }'),
+      );
+      const missing = await runMlp(['build'], { cwd: dir, env: baseEnv() });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('set services[].model.metadata to that file');
 
-    writeFileSync(path.join(dir, 'mlp.yaml'), yaml.replace('model: { source: dir, path: model }', 'model: { source: sagemaker, endpoint: fraud-prod, metadata: model/metadata.json }'));
-    const run = await runMlp(['build', '--json'], { cwd: dir, env: baseEnv() });
-    expect(run.code, run.stderr).toBe(0);
-    const image = JSON.parse(run.stdout).images[0].image as string;
-    expect(docker('run', '--rm', '--entrypoint', 'ls', image, '/opt/mlp/model')).toBe('metadata.json');
-    // It starts in SageMaker mode (the endpoint itself is not reachable from here): liveness answers.
-    const id = docker('run', '-d', '-p', '127.0.0.1::8080', '-e', 'SAGEMAKER_ENDPOINT=fraud-prod', '-e', 'AWS_REGION=us-east-1', image);
-    containers.push(id);
-    const port = docker('port', id, '8080/tcp').split(':').pop();
-    let health = 0;
-    for (let i = 0; i < 80 && health !== 200; i += 1) {
-      health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
-      if (health !== 200) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(health).toBe(200);
-  }, BUILD_TIMEOUT_MS);
+      writeFileSync(
+        path.join(dir, 'mlp.yaml'),
+        yaml.replace(
+          'model: { source: dir, path: model }',
+          'model: { source: sagemaker, endpoint: fraud-prod, metadata: model/metadata.json }',
+        ),
+      );
+      const run = await runMlp(['build', '--json'], { cwd: dir, env: baseEnv() });
+      expect(run.code, run.stderr).toBe(0);
+      const image = JSON.parse(run.stdout).images[0].image as string;
+      expect(docker('run', '--rm', '--entrypoint', 'ls', image, '/opt/mlp/model')).toBe('metadata.json');
+      // It starts in SageMaker mode (the endpoint itself is not reachable from here): liveness answers.
+      const id = docker('run', '-d', '-p', '127.0.0.1::8080', '-e', 'SAGEMAKER_ENDPOINT=fraud-prod', '-e', 'AWS_REGION=us-east-1', image);
+      containers.push(id);
+      const port = docker('port', id, '8080/tcp').split(':').pop();
+      let health = 0;
+      for (let i = 0; i < 80 && health !== 200; i += 1) {
+        health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (health !== 200) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(health).toBe(200);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   it('without an engine, exits 6 and says how to start one', async () => {
     const run = await runMlp(['build'], { cwd: project, env: baseEnv({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }) });
@@ -373,13 +452,28 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp bu
   it('refuses to push an amd64 image for arm64 nodes (moto EKS nodegroup AL2_ARM_64)', async () => {
     const env = motoChildEnv(baseEnv());
     const eks = await import('@aws-sdk/client-eks');
-    const client = new eks.EKSClient({ region: 'us-east-1', endpoint: env.AWS_ENDPOINT_URL, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const client = new eks.EKSClient({
+      region: 'us-east-1',
+      endpoint: env.AWS_ENDPOINT_URL,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     const cluster = `c${Date.now().toString(36)}`;
     const role = 'arn:aws:iam::123456789012:role/eks';
     await client.send(new eks.CreateClusterCommand({ name: cluster, roleArn: role, resourcesVpcConfig: { subnetIds: ['subnet-1'] } }));
-    await client.send(new eks.CreateNodegroupCommand({ clusterName: cluster, nodegroupName: 'arm', nodeRole: role, subnets: ['subnet-1'], amiType: 'AL2_ARM_64' }));
+    await client.send(
+      new eks.CreateNodegroupCommand({
+        clusterName: cluster,
+        nodegroupName: 'arm',
+        nodeRole: role,
+        subnets: ['subnet-1'],
+        amiType: 'AL2_ARM_64',
+      }),
+    );
     client.destroy();
-    const dir = makeProject(`p${Date.now().toString(36)}`, `registry:\n  type: generic\n  url: ${registry()}\ncluster:\n  name: ${cluster}\n  nodegroup: arm\n`);
+    const dir = makeProject(
+      `p${Date.now().toString(36)}`,
+      `registry:\n  type: generic\n  url: ${registry()}\ncluster:\n  name: ${cluster}\n  nodegroup: arm\n`,
+    );
     expect((await runMlp(['build', '--platform', 'linux/amd64'], { cwd: dir, env })).code).toBe(0);
     writeFileSync(path.join(dir, 'mlp.yaml'), `${readFileSync(path.join(dir, 'mlp.yaml'), 'utf8')}deploy:\n  target: eks\n`);
     rmSync(dockerLog, { force: true });
@@ -405,16 +499,42 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp pu
     shimDir = path.join(work, 'bin');
     dockerLog = path.join(work, 'docker-commands.log');
     mkdirSync(shimDir);
-    const motoServer = path.join(process.env.MLP_BENCH_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'mlp-bench'), 'moto-venv', 'bin', 'moto_server');
+    const motoServer = path.join(
+      process.env.MLP_BENCH_CACHE ?? path.join(process.env.HOME ?? '/root', '.cache', 'mlp-bench'),
+      'moto-venv',
+      'bin',
+      'moto_server',
+    );
     const port = 5600 + Math.floor(Math.random() * 300);
     endpoint = `http://127.0.0.1:${port}`;
-    server = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], { env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '4' }, stdio: 'ignore' });
-    for (let i = 0; i < 60 && (await fetch(`${endpoint}/moto-api/`).then(() => false, () => true)); i += 1) await new Promise((r) => setTimeout(r, 250));
+    server = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+      env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: '4' },
+      stdio: 'ignore',
+    });
+    for (
+      let i = 0;
+      i < 60 &&
+      (await fetch(`${endpoint}/moto-api/`).then(
+        () => false,
+        () => true,
+      ));
+      i += 1
+    )
+      await new Promise((r) => setTimeout(r, 250));
     const iam = await import('@aws-sdk/client-iam');
-    const client = new iam.IAMClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const client = new iam.IAMClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     await client.send(new iam.CreateUserCommand({ UserName: 'ci' }));
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:DescribeRepositories', 'ecr:GetAuthorizationToken'], Resource: '*' }] };
-    await client.send(new iam.PutUserPolicyCommand({ UserName: 'ci', PolicyName: 'push-without-create', PolicyDocument: JSON.stringify(policy) }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['ecr:DescribeRepositories', 'ecr:GetAuthorizationToken'], Resource: '*' }],
+    };
+    await client.send(
+      new iam.PutUserPolicyCommand({ UserName: 'ci', PolicyName: 'push-without-create', PolicyDocument: JSON.stringify(policy) }),
+    );
     keys = (await client.send(new iam.CreateAccessKeyCommand({ UserName: 'ci' }))).AccessKey as typeof keys;
     client.destroy();
   });
@@ -425,9 +545,17 @@ describeWithBench(['docker', 'registry', 'moto', 'baseImage', 'buildx'], 'mlp pu
   });
 
   it('names the missing IAM action (ecr:CreateRepository) and exits 5', async () => {
-    const dir = makeProject(`i${Date.now().toString(36)}`, `aws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${benchStatus().registry.url}\n`);
+    const dir = makeProject(
+      `i${Date.now().toString(36)}`,
+      `aws:\n  accountId: "123456789012"\nregistry:\n  type: ecr\n  url: ${benchStatus().registry.url}\n`,
+    );
     expect((await runMlp(['build'], { cwd: dir, env: baseEnv() })).code).toBe(0);
-    const env = { ...motoChildEnv(baseEnv()), AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: keys.AccessKeyId, AWS_SECRET_ACCESS_KEY: keys.SecretAccessKey };
+    const env = {
+      ...motoChildEnv(baseEnv()),
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: keys.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: keys.SecretAccessKey,
+    };
     const run = await runMlp(['push'], { cwd: dir, env });
     expect(run.code, run.stderr).toBe(5);
     expect(run.stderr).toContain('ECR CreateRepository was denied: the caller lacks the IAM permission ecr:CreateRepository');

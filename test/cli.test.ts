@@ -3,7 +3,22 @@ import { COMMANDS } from '../src/commands/index.js';
 import { EXIT_CODES } from '../src/lib/errors.js';
 import { runMlp } from './support/run-mlp.js';
 
-const ALL_COMMANDS = ['init', 'train', 'build', 'push', 'render', 'diff', 'deploy', 'test', 'rollback', 'status', 'logs', 'scale', 'debug', 'serve'];
+const ALL_COMMANDS = [
+  'init',
+  'train',
+  'build',
+  'push',
+  'render',
+  'diff',
+  'deploy',
+  'test',
+  'rollback',
+  'status',
+  'logs',
+  'scale',
+  'debug',
+  'serve',
+];
 const GLOBAL_FLAGS = ['--dir', '--profile', '--json', '--verbose', '--no-color', '--yes'];
 
 describe('mlp --help', () => {

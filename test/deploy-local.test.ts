@@ -53,69 +53,93 @@ describeWithBench(['docker', 'baseImage', 'buildx'], 'mlp deploy --target local 
   });
 
   afterAll(() => {
-    for (const container of [`mlp-${name}-api`, `mlp-${name}-api-previous`]) execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
+    for (const container of [`mlp-${name}-api`, `mlp-${name}-api-previous`])
+      execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('builds, starts the service on 127.0.0.1 and passes its smoke test', async () => {
-    const run = await runMlp(['deploy'], project);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`api: started mlp-${name}-api`);
-    expect(run.stderr).toContain('api: smoke test predict: POST /predict → 200');
-    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
-    expect(ready.status).toBe(200);
-    expect(docker('container', 'inspect', '--format', '{{.Config.User}}', `mlp-${name}-api`)).toBe('10001:10001');
-  }, TIMEOUT_MS);
+  it(
+    'builds, starts the service on 127.0.0.1 and passes its smoke test',
+    async () => {
+      const run = await runMlp(['deploy'], project);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`api: started mlp-${name}-api`);
+      expect(run.stderr).toContain('api: smoke test predict: POST /predict → 200');
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      expect(ready.status).toBe(200);
+      expect(docker('container', 'inspect', '--format', '{{.Config.User}}', `mlp-${name}-api`)).toBe('10001:10001');
+    },
+    TIMEOUT_MS,
+  );
 
-  it('leaves a running, ready, unchanged service alone', async () => {
-    const before = containerId(`mlp-${name}-api`);
-    const run = await runMlp(['deploy'], project);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain('unchanged');
-    expect(containerId(`mlp-${name}-api`)).toBe(before);
-  }, TIMEOUT_MS);
+  it(
+    'leaves a running, ready, unchanged service alone',
+    async () => {
+      const before = containerId(`mlp-${name}-api`);
+      const run = await runMlp(['deploy'], project);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('unchanged');
+      expect(containerId(`mlp-${name}-api`)).toBe(before);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('mlp test smoke-tests the running service and changes nothing', async () => {
-    const before = containerId(`mlp-${name}-api`);
-    const run = await runMlp(['test', '--json'], project);
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).passed[0]).toMatchObject({ service: 'api' });
-    expect(JSON.parse(run.stdout).passed[0].line).toContain('POST /predict → 200');
-    expect(containerId(`mlp-${name}-api`)).toBe(before);
-  }, TIMEOUT_MS);
+  it(
+    'mlp test smoke-tests the running service and changes nothing',
+    async () => {
+      const before = containerId(`mlp-${name}-api`);
+      const run = await runMlp(['test', '--json'], project);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).passed[0]).toMatchObject({ service: 'api' });
+      expect(JSON.parse(run.stdout).passed[0].line).toContain('POST /predict → 200');
+      expect(containerId(`mlp-${name}-api`)).toBe(before);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('rolls back to the previous container when the new one never becomes ready (exit 32)', async () => {
-    const before = containerId(`mlp-${name}-api`);
-    // A model file onnxruntime cannot load: the server exits during start-up.
-    const broken = path.join(project, 'broken-model');
-    cpSync(path.join(project, 'model'), broken, { recursive: true });
-    writeFileSync(path.join(broken, 'model.onnx'), 'not an onnx model');
-    writeFileSync(path.join(project, 'mlp.yaml'), readFileSync(path.join(project, 'mlp.yaml'), 'utf8').replace('path: model }', 'path: broken-model }'));
-    const run = await runMlp(['deploy'], project);
-    expect(run.code).toBe(32);
-    expect(run.stderr).toMatch(/exited \(code \d+\) before it became ready/);
-    expect(run.stderr).toContain('rolled back to the previous container');
-    expect(containerId(`mlp-${name}-api`)).toBe(before);
-    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
-  }, TIMEOUT_MS);
+  it(
+    'rolls back to the previous container when the new one never becomes ready (exit 32)',
+    async () => {
+      const before = containerId(`mlp-${name}-api`);
+      // A model file onnxruntime cannot load: the server exits during start-up.
+      const broken = path.join(project, 'broken-model');
+      cpSync(path.join(project, 'model'), broken, { recursive: true });
+      writeFileSync(path.join(broken, 'model.onnx'), 'not an onnx model');
+      writeFileSync(
+        path.join(project, 'mlp.yaml'),
+        readFileSync(path.join(project, 'mlp.yaml'), 'utf8').replace('path: model }', 'path: broken-model }'),
+      );
+      const run = await runMlp(['deploy'], project);
+      expect(run.code).toBe(32);
+      expect(run.stderr).toMatch(/exited \(code \d+\) before it became ready/);
+      expect(run.stderr).toContain('rolled back to the previous container');
+      expect(containerId(`mlp-${name}-api`)).toBe(before);
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('rolls back when the smoke test fails after a new release (exit 40), and not when nothing was released', async () => {
-    writeConfig(200);
-    const stable = containerId(`mlp-${name}-api`);
-    // A new release (the model changed) whose smoke test expects a status the service never answers.
-    writeFileSync(path.join(project, 'model', 'metrics.json'), '{"accuracy": 0.5}');
-    writeConfig(418);
-    const failed = await runMlp(['deploy'], project);
-    expect(failed.code).toBe(40);
-    expect(failed.stderr).toContain('Smoke test predict (POST /predict) answered 200, expected 418.');
-    expect(failed.stderr).toContain('rolled back to the previous container');
-    expect(containerId(`mlp-${name}-api`)).toBe(stable);
+  it(
+    'rolls back when the smoke test fails after a new release (exit 40), and not when nothing was released',
+    async () => {
+      writeConfig(200);
+      const stable = containerId(`mlp-${name}-api`);
+      // A new release (the model changed) whose smoke test expects a status the service never answers.
+      writeFileSync(path.join(project, 'model', 'metrics.json'), '{"accuracy": 0.5}');
+      writeConfig(418);
+      const failed = await runMlp(['deploy'], project);
+      expect(failed.code).toBe(40);
+      expect(failed.stderr).toContain('Smoke test predict (POST /predict) answered 200, expected 418.');
+      expect(failed.stderr).toContain('rolled back to the previous container');
+      expect(containerId(`mlp-${name}-api`)).toBe(stable);
 
-    // The same failing smoke test against the unchanged, running release: reported, nothing rolled back.
-    rmSync(path.join(project, 'model', 'metrics.json'));
-    const again = await runMlp(['deploy'], project);
-    expect(again.code).toBe(40);
-    expect(again.stderr).not.toContain('rolled back');
-    expect(containerId(`mlp-${name}-api`)).toBe(stable);
-  }, TIMEOUT_MS);
+      // The same failing smoke test against the unchanged, running release: reported, nothing rolled back.
+      rmSync(path.join(project, 'model', 'metrics.json'));
+      const again = await runMlp(['deploy'], project);
+      expect(again.code).toBe(40);
+      expect(again.stderr).not.toContain('rolled back');
+      expect(containerId(`mlp-${name}-api`)).toBe(stable);
+    },
+    TIMEOUT_MS,
+  );
 });

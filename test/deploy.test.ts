@@ -49,10 +49,12 @@ describe('mlp deploy', () => {
     const services = [{ name: 'fraud', model: { source: 'training' } }] as never;
     const plan = planPipeline({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, services, training: {} }, { push: true });
     const seen: Record<string, string[]> = {};
-    const record = (name: string, result: unknown) => async ({ earlier }: { earlier: object }) => {
-      seen[name] = Object.keys(earlier);
-      return result as never;
-    };
+    const record =
+      (name: string, result: unknown) =>
+      async ({ earlier }: { earlier: object }) => {
+        seen[name] = Object.keys(earlier);
+        return result as never;
+      };
     const stages = {
       ...stagesFor('eks'),
       train: record('train', { version: 'v1' }),

@@ -21,7 +21,13 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
       process.env[key] = value;
     }
     const eks = new EKSClient({ region: 'us-east-1' });
-    await eks.send(new CreateClusterCommand({ name: cluster, roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: { subnetIds: ['subnet-1'] } }));
+    await eks.send(
+      new CreateClusterCommand({
+        name: cluster,
+        roleArn: 'arn:aws:iam::123456789012:role/eks',
+        resourcesVpcConfig: { subnetIds: ['subnet-1'] },
+      }),
+    );
     eks.destroy();
   });
 
@@ -34,7 +40,12 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
 
   it('signs a token the way aws eks get-token does', async () => {
     const now = new Date('2026-11-23T10:00:00Z');
-    const { token, expiresAt } = await eksToken({ cluster, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, now });
+    const { token, expiresAt } = await eksToken({
+      cluster,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      now,
+    });
     expect(token.startsWith(TOKEN_PREFIX)).toBe(true);
     expect(token.slice(TOKEN_PREFIX.length)).toMatch(/^[A-Za-z0-9_-]+$/); // base64url, no padding
     const url = decodeEksToken(token);
@@ -51,12 +62,28 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(expiresAt.getTime() - now.getTime()).toBe(14 * 60_000);
     // Without an endpoint override it is the regional STS endpoint, as EKS expects.
-    const real = decodeEksToken((await eksToken({ cluster, region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, stsEndpoint: 'https://sts.eu-west-1.amazonaws.com' })).token);
+    const real = decodeEksToken(
+      (
+        await eksToken({
+          cluster,
+          region: 'eu-west-1',
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          stsEndpoint: 'https://sts.eu-west-1.amazonaws.com',
+        })
+      ).token,
+    );
     expect(real.host).toBe('sts.eu-west-1.amazonaws.com');
   });
 
   it('builds the kubeconfig from DescribeCluster with an STS-signed token', async () => {
-    const access = await openKubeClient({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: cluster, namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env);
+    const access = await openKubeClient(
+      {
+        deploy: { target: 'eks', timeoutSeconds: 300, rollback: true },
+        aws: { region: 'us-east-1' },
+        cluster: { name: cluster, namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } },
+      },
+      env,
+    );
     expect(access.source).toContain(`EKS cluster ${cluster}`);
     const current = access.kubeConfig.getCurrentCluster()!;
     expect(current.server).toMatch(/^https:\/\//);
@@ -68,8 +95,15 @@ describeWithBench(['moto'], 'EKS access through moto', () => {
   });
 
   it('names a cluster that does not exist', async () => {
-    await expect(openKubeClient({ deploy: { target: 'eks', timeoutSeconds: 300, rollback: true }, aws: { region: 'us-east-1' }, cluster: { name: 'nope', namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } } }, env)).rejects.toThrow(
-      'cluster.name: there is no EKS cluster nope in us-east-1.',
-    );
+    await expect(
+      openKubeClient(
+        {
+          deploy: { target: 'eks', timeoutSeconds: 300, rollback: true },
+          aws: { region: 'us-east-1' },
+          cluster: { name: 'nope', namespace: 'ml', scaling: { up: { min: 1, max: 2, desired: 1 }, down: { min: 0, max: 2, desired: 0 } } },
+        },
+        env,
+      ),
+    ).rejects.toThrow('cluster.name: there is no EKS cluster nope in us-east-1.');
   });
 });

@@ -8,7 +8,6 @@ import { describeWithBench } from './support/bench.js';
 import { runMlp } from './support/run-mlp.js';
 import { trainingEnv } from './support/training-env.js';
 
-
 const root = path.resolve(import.meta.dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
@@ -22,7 +21,11 @@ function commandUnder(title: string): string {
 
 describe('README', () => {
   it('documents every exit code exactly as the code defines it', () => {
-    const rows = [...readme.matchAll(/^\| (\d+) \| (\w+) \| (.+) \|$/gm)].map(([, code, name, meaning]) => ({ code: Number(code), name, meaning }));
+    const rows = [...readme.matchAll(/^\| (\d+) \| (\w+) \| (.+) \|$/gm)].map(([, code, name, meaning]) => ({
+      code: Number(code),
+      name,
+      meaning,
+    }));
     const defined = Object.entries(EXIT_CODES).map(([name, entry]) => ({ code: entry.code, name, meaning: entry.meaning }));
     expect(rows).toEqual(defined);
   });
@@ -35,30 +38,40 @@ describe('README', () => {
 });
 
 describeWithBench(['docker', 'baseImage', 'buildx'], 'README main command', () => {
-  it('runs mlp deploy on the local target of the bundled example, and it works', async () => {
-    const mainCommand = commandUnder('Set up and run the main job');
-    expect(mainCommand).toMatch(/^ONNXRUNTIME_NODE_INSTALL=skip npm ci && (bash test\/bench\/up\.sh --install && )?npx mlp deploy -C examples\/fraud --target local/);
+  it(
+    'runs mlp deploy on the local target of the bundled example, and it works',
+    async () => {
+      const mainCommand = commandUnder('Set up and run the main job');
+      expect(mainCommand).toMatch(
+        /^ONNXRUNTIME_NODE_INSTALL=skip npm ci && (bash test\/bench\/up\.sh --install && )?npx mlp deploy -C examples\/fraud --target local/,
+      );
 
-    // Run the mlp part as written, on a copy of the example so the repository stays clean.
-    const project = mkdtempSync(path.join(tmpdir(), 'mlp-readme-'));
-    cpSync(path.join(root, 'examples', 'fraud'), project, { recursive: true, filter: (source) => !source.includes(`${path.sep}.mlp`) });
-    const argv = mainCommand.split(' && npx mlp ')[1]!.split(' ').map((arg) => (arg === 'examples/fraud' ? project : arg));
-    const run = await runMlp(argv, { env: trainingEnv({ CI: 'true' }) });
-    expect(run.exitCode, run.stderr).toBe(0);
-    const version = readFileSync(path.join(project, '.mlp', 'models', 'fraud', 'latest'), 'utf8').trim();
-    expect(version).toMatch(/^\d{8}T\d{6}Z$/);
-    // The image was built with the version just trained in it.
-    const record = JSON.parse(readFileSync(path.join(project, '.mlp', 'builds', 'fraud.json'), 'utf8'));
-    expect(record).toMatchObject({ repository: 'fraud/fraud', modelVersion: version, platform: 'linux/amd64' });
-    if (!argv.includes('--skip-deploy')) {
-      // It runs, and the smoke test the example names passed against it.
-      expect(run.stderr).toContain('fraud: smoke test predict: POST /predict → 200');
-      const metadata = await fetch('http://127.0.0.1:8080/metadata').then((res) => res.json());
-      expect(metadata).toMatchObject({ model_name: 'fraud', model_version: version });
-    }
-  }, 15 * 60_000);
+      // Run the mlp part as written, on a copy of the example so the repository stays clean.
+      const project = mkdtempSync(path.join(tmpdir(), 'mlp-readme-'));
+      cpSync(path.join(root, 'examples', 'fraud'), project, { recursive: true, filter: (source) => !source.includes(`${path.sep}.mlp`) });
+      const argv = mainCommand
+        .split(' && npx mlp ')[1]!
+        .split(' ')
+        .map((arg) => (arg === 'examples/fraud' ? project : arg));
+      const run = await runMlp(argv, { env: trainingEnv({ CI: 'true' }) });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const version = readFileSync(path.join(project, '.mlp', 'models', 'fraud', 'latest'), 'utf8').trim();
+      expect(version).toMatch(/^\d{8}T\d{6}Z$/);
+      // The image was built with the version just trained in it.
+      const record = JSON.parse(readFileSync(path.join(project, '.mlp', 'builds', 'fraud.json'), 'utf8'));
+      expect(record).toMatchObject({ repository: 'fraud/fraud', modelVersion: version, platform: 'linux/amd64' });
+      if (!argv.includes('--skip-deploy')) {
+        // It runs, and the smoke test the example names passed against it.
+        expect(run.stderr).toContain('fraud: smoke test predict: POST /predict → 200');
+        const metadata = await fetch('http://127.0.0.1:8080/metadata').then((res) => res.json());
+        expect(metadata).toMatchObject({ model_name: 'fraud', model_version: version });
+      }
+    },
+    15 * 60_000,
+  );
 
   afterAll(() => {
-    for (const container of ['mlp-fraud-fraud', 'mlp-fraud-fraud-previous']) spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
+    for (const container of ['mlp-fraud-fraud', 'mlp-fraud-fraud-previous'])
+      spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
   });
 });

@@ -36,7 +36,8 @@ describeWithBench(['docker', 'baseImage', 'buildx'], 'the local target applies a
       `apiVersion: mlp/v1\nname: ${name}\nbuild:\n  baseImage: ${benchStatus().baseImage.image}\ndeploy:\n  target: local\n  timeoutSeconds: 60\nservices:\n  - name: api\n    model: { source: dir, path: model }\n    port: ${port}\n${serviceLines}${profiles}`,
     );
   const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: baseEnv() });
-  const containerEnv = (): string[] => JSON.parse(docker('container', 'inspect', '--format', '{{json .Config.Env}}', container())) as string[];
+  const containerEnv = (): string[] =>
+    JSON.parse(docker('container', 'inspect', '--format', '{{json .Config.Env}}', container())) as string[];
 
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'mlp-release-'));
@@ -53,35 +54,49 @@ describeWithBench(['docker', 'baseImage', 'buildx'], 'the local target applies a
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('a profile that adds env replaces the container, and the container runs with it', async () => {
-    const first = await mlp('deploy', '--skip-test');
-    expect(first.code, first.stderr).toBe(0);
-    expect(containerEnv()).not.toContain('VARIANT=a');
-    const before = docker('container', 'inspect', '--format', '{{.Id}}', container());
+  it(
+    'a profile that adds env replaces the container, and the container runs with it',
+    async () => {
+      const first = await mlp('deploy', '--skip-test');
+      expect(first.code, first.stderr).toBe(0);
+      expect(containerEnv()).not.toContain('VARIANT=a');
+      const before = docker('container', 'inspect', '--format', '{{.Id}}', container());
 
-    const changed = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
-    expect(changed.code, changed.stderr).toBe(0);
-    expect(changed.stderr).toContain('the configuration changed');
-    expect(changed.stderr).toContain(`api: started ${container()}`);
-    expect(containerEnv()).toContain('VARIANT=a');
-    expect(docker('container', 'inspect', '--format', '{{.Id}}', container())).not.toBe(before);
-  }, TIMEOUT_MS);
+      const changed = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stderr).toContain('the configuration changed');
+      expect(changed.stderr).toContain(`api: started ${container()}`);
+      expect(containerEnv()).toContain('VARIANT=a');
+      expect(docker('container', 'inspect', '--format', '{{.Id}}', container())).not.toBe(before);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('the same configuration again is left alone', async () => {
-    const before = docker('container', 'inspect', '--format', '{{.Id}}', container());
-    const again = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('unchanged');
-    expect(docker('container', 'inspect', '--format', '{{.Id}}', container())).toBe(before);
-  }, TIMEOUT_MS);
+  it(
+    'the same configuration again is left alone',
+    async () => {
+      const before = docker('container', 'inspect', '--format', '{{.Id}}', container());
+      const again = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('unchanged');
+      expect(docker('container', 'inspect', '--format', '{{.Id}}', container())).toBe(before);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('a changed resource limit is applied to the container', async () => {
-    writeConfig('    resources:\n      limits: { cpu: 750m, memory: 384Mi }\n', variantProfile('a'));
-    const run = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`api: started ${container()}`);
-    expect(docker('container', 'inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', container())).toBe(`${384 * 1024 * 1024} 750000000`);
-  }, TIMEOUT_MS);
+  it(
+    'a changed resource limit is applied to the container',
+    async () => {
+      writeConfig('    resources:\n      limits: { cpu: 750m, memory: 384Mi }\n', variantProfile('a'));
+      const run = await mlp('deploy', '--skip-train', '--skip-test', '--profile', 'variant');
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`api: started ${container()}`);
+      expect(docker('container', 'inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', container())).toBe(
+        `${384 * 1024 * 1024} 750000000`,
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describeWithBench(['kube'], 'the eks target applies a changed configuration', () => {
@@ -92,7 +107,10 @@ describeWithBench(['kube'], 'the eks target applies a changed configuration', ()
   let k8s: typeof import('@kubernetes/client-node');
   const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: clusterEnv() });
   const writeConfig = (serviceLines: string[]): void =>
-    writeFileSync(path.join(project, 'mlp.yaml'), `${clusterProject('release', kubeConfig, namespace, serviceLines, { replicas: 1 })}\n${variantProfile('a')}`);
+    writeFileSync(
+      path.join(project, 'mlp.yaml'),
+      `${clusterProject('release', kubeConfig, namespace, serviceLines, { replicas: 1 })}\n${variantProfile('a')}`,
+    );
   const replicaSets = async () =>
     (await kubeConfig.makeApiClient(k8s.AppsV1Api).listNamespacedReplicaSet({ namespace, labelSelector: 'mlp.dev/service=api' })).items;
 
@@ -110,31 +128,42 @@ describeWithBench(['kube'], 'the eks target applies a changed configuration', ()
   });
 
   afterAll(async () => {
-    await kubeConfig?.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    await kubeConfig
+      ?.makeApiClient(k8s.CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('a profile that adds env rolls out a new revision; the same again changes nothing', async () => {
-    const first = await mlp('deploy', ...SKIP_TO_DEPLOY);
-    expect(first.code, first.stderr).toBe(0);
-    expect(await replicaSets()).toHaveLength(1);
+  it(
+    'a profile that adds env rolls out a new revision; the same again changes nothing',
+    async () => {
+      const first = await mlp('deploy', ...SKIP_TO_DEPLOY);
+      expect(first.code, first.stderr).toBe(0);
+      expect(await replicaSets()).toHaveLength(1);
 
-    const changed = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
-    expect(changed.code, changed.stderr).toBe(0);
-    expect(changed.stderr).toContain(`Deployment/api in ${namespace} configured`);
-    expect(await replicaSets()).toHaveLength(2);
+      const changed = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
+      expect(changed.code, changed.stderr).toBe(0);
+      expect(changed.stderr).toContain(`Deployment/api in ${namespace} configured`);
+      expect(await replicaSets()).toHaveLength(2);
 
-    const again = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain(`Deployment/api in ${namespace} unchanged`);
-    expect(await replicaSets()).toHaveLength(2);
-  }, TIMEOUT_MS);
+      const again = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`Deployment/api in ${namespace} unchanged`);
+      expect(await replicaSets()).toHaveLength(2);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('a changed resource rolls out a new revision', async () => {
-    // Raised, not lowered: a lower limit also lowers the namespace quota, which the old pod still counts against.
-    writeConfig(['    resources:', '      limits: { cpu: 750m, memory: 768Mi }']);
-    const run = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
-    expect(run.code, run.stderr).toBe(0);
-    expect(await replicaSets()).toHaveLength(3);
-  }, TIMEOUT_MS);
+  it(
+    'a changed resource rolls out a new revision',
+    async () => {
+      // Raised, not lowered: a lower limit also lowers the namespace quota, which the old pod still counts against.
+      writeConfig(['    resources:', '      limits: { cpu: 750m, memory: 768Mi }']);
+      const run = await mlp('deploy', ...SKIP_TO_DEPLOY, '--profile', 'variant');
+      expect(run.code, run.stderr).toBe(0);
+      expect(await replicaSets()).toHaveLength(3);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -39,12 +39,16 @@ function parseManifests(text: string): KubernetesObject[] {
   return documents.map((document) => document.toJS() as KubernetesObject);
 }
 
-const inNamespace = (namespace: string) => (text: string) => text.replace('\ndeploy:\n', `\ncluster:\n  name: bench\n  namespace: ${namespace}\n\ndeploy:\n`);
+const inNamespace = (namespace: string) => (text: string) =>
+  text.replace('\ndeploy:\n', `\ncluster:\n  name: bench\n  namespace: ${namespace}\n\ndeploy:\n`);
 
 /** Remote training, an ALB Ingress with IRSA on the example's service, and a second (SageMaker) service behind an NLB. */
 const everything = (text: string) =>
   text
-    .replace('  timeoutSeconds: 1800\n', '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    artifacts: s3://fraud-models/models\n    roleArn: "arn:aws:iam::123456789012:role/fraud-training"\n    resources: { requests: { cpu: "1", memory: 2Gi }, limits: { cpu: "2", memory: 4Gi } }\n')
+    .replace(
+      '  timeoutSeconds: 1800\n',
+      '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    artifacts: s3://fraud-models/models\n    roleArn: "arn:aws:iam::123456789012:role/fraud-training"\n    resources: { requests: { cpu: "1", memory: 2Gi }, limits: { cpu: "2", memory: 4Gi } }\n',
+    )
     .replace(
       '    replicas: 2\n',
       '    replicas: 2\n    serviceAccount: { roleArn: "arn:aws:iam::123456789012:role/fraud-serving" }\n    expose: { type: ingress, host: fraud.example.com, ingressClassName: alb }\n    env: { LOG_LEVEL: debug }\n',
@@ -107,7 +111,9 @@ describe('mlp render (CLI)', () => {
       'mine.yaml',
     ]);
     const stdout = (await runMlp(['render', '-C', dir])).stdout;
-    const fromFiles = await Promise.all(files.filter((file) => file !== 'mine.yaml').map(async (file) => parseManifests(await readFile(path.join(out, file), 'utf8'))[0]));
+    const fromFiles = await Promise.all(
+      files.filter((file) => file !== 'mine.yaml').map(async (file) => parseManifests(await readFile(path.join(out, file), 'utf8'))[0]),
+    );
     expect(fromFiles).toEqual(parseManifests(stdout));
   });
 
@@ -146,8 +152,14 @@ async function strictDryRunApply(kc: KubeConfig, object: KubernetesObject): Prom
   const { apiVersion, kind, metadata } = object;
   const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
   const scope = metadata?.namespace ? `/namespaces/${metadata.namespace}` : '';
-  const url = new URL(`${base}${scope}/${PLURALS[kind!]}/${metadata!.name}?dryRun=All&fieldManager=mlp&force=true&fieldValidation=Strict`, kc.getCurrentCluster()!.server);
-  const options: https.RequestOptions = { method: 'PATCH', headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' } };
+  const url = new URL(
+    `${base}${scope}/${PLURALS[kind!]}/${metadata!.name}?dryRun=All&fieldManager=mlp&force=true&fieldValidation=Strict`,
+    kc.getCurrentCluster()!.server,
+  );
+  const options: https.RequestOptions = {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/apply-patch+yaml', Accept: 'application/json' },
+  };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
     const request = https.request(url, options, (response) => {
@@ -180,7 +192,9 @@ describeWithBench(['kube'], 'mlp render output passes the API server (bench kube
   /** Namespaced dry runs need the namespace to exist; it enforces the restricted Pod Security Standard. */
   async function realNamespace(): Promise<string> {
     const name = `mlp-render-${randomBytes(3).toString('hex')}`;
-    await core.createNamespace({ body: { metadata: { name, labels: { 'mlp.bench/test': 'render', 'pod-security.kubernetes.io/enforce': 'restricted' } } } });
+    await core.createNamespace({
+      body: { metadata: { name, labels: { 'mlp.bench/test': 'render', 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    });
     namespaces.push(name);
     return name;
   }
@@ -190,9 +204,13 @@ describeWithBench(['kube'], 'mlp render output passes the API server (bench kube
       const strict = await strictDryRunApply(kc, manifest);
       expect([200, 201], `${manifest.kind}/${manifest.metadata?.name}: ${strict.body}`).toContain(strict.status);
       // And the way mlp deploy sends it (src/lib/kube/apply.ts).
-      const applied = await objects.patch(manifest, undefined, 'All', 'mlp', true, PatchStrategy.ServerSideApply).catch((error: { body?: unknown; message?: string }) => {
-        throw new Error(`${manifest.kind}/${manifest.metadata?.name} was rejected: ${typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? error.message)}`);
-      });
+      const applied = await objects
+        .patch(manifest, undefined, 'All', 'mlp', true, PatchStrategy.ServerSideApply)
+        .catch((error: { body?: unknown; message?: string }) => {
+          throw new Error(
+            `${manifest.kind}/${manifest.metadata?.name} was rejected: ${typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? error.message)}`,
+          );
+        });
       expect(applied.kind).toBe(manifest.kind);
       expect(applied.metadata?.name).toBe(manifest.metadata?.name);
     }
@@ -214,7 +232,9 @@ describeWithBench(['kube'], 'mlp render output passes the API server (bench kube
     expect(result.status, result.body).toBeGreaterThanOrEqual(400);
     expect(result.body).toContain('automountServiceAccountTokn');
     await waitForDefaultServiceAccount(namespace);
-    await expect(dryRunPod(namespace, 'root', { spec: { containers: [{ name: 'c', image: 'registry.example/x:1' }] } })).rejects.toThrow(/violates PodSecurity/);
+    await expect(dryRunPod(namespace, 'root', { spec: { containers: [{ name: 'c', image: 'registry.example/x:1' }] } })).rejects.toThrow(
+      /violates PodSecurity/,
+    );
   });
 
   it('accepts every object of examples/fraud', async () => {
@@ -242,7 +262,9 @@ describeWithBench(['kube'], 'mlp render output passes the API server (bench kube
     for (const account of manifests.filter((manifest) => manifest.kind === 'ServiceAccount')) {
       await objects.patch(account, undefined, undefined, 'mlp', true, PatchStrategy.ServerSideApply);
     }
-    const workloads = manifests.filter((manifest) => manifest.kind === 'Deployment' || manifest.kind === 'Job') as Array<KubernetesObject & { spec: { template: { metadata?: object; spec?: unknown } } }>;
+    const workloads = manifests.filter((manifest) => manifest.kind === 'Deployment' || manifest.kind === 'Job') as Array<
+      KubernetesObject & { spec: { template: { metadata?: object; spec?: unknown } } }
+    >;
     for (const workload of workloads) {
       await dryRunPod(namespace, `${workload.metadata!.name}-pod`, workload.spec.template);
     }

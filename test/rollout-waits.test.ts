@@ -46,7 +46,10 @@ describeWithBench(['kube'], 'mlp deploy waits out passing quota refusals and pod
     cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model'), path.join(dir, 'model'), { recursive: true });
     writePushedBuild(dir, `registry.local/${name}/api@${fakeDigest(1)}`);
     const write = (lines: string[]): void =>
-      writeFileSync(path.join(dir, 'mlp.yaml'), clusterProject(name, kubeConfig, namespace, lines, { replicas: 1, timeoutSeconds: DEPLOY_TIMEOUT_S }));
+      writeFileSync(
+        path.join(dir, 'mlp.yaml'),
+        clusterProject(name, kubeConfig, namespace, lines, { replicas: 1, timeoutSeconds: DEPLOY_TIMEOUT_S }),
+      );
     write(serviceLines);
     return { dir, namespace, write };
   };
@@ -83,7 +86,9 @@ describeWithBench(['kube'], 'mlp deploy waits out passing quota refusals and pod
   /** The service's pod that the scheduler has said it cannot place, once there is one. */
   const unschedulablePod = async (namespace: string): Promise<V1Pod | undefined> => {
     const { items } = await core().listNamespacedPod({ namespace, labelSelector: 'mlp.dev/service=api' });
-    return items.find((pod) => pod.status?.conditions?.some((condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable'));
+    return items.find((pod) =>
+      pod.status?.conditions?.some((condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable'),
+    );
   };
   /** A pod mlp does not own that counts against the quota and is never run: bound to a node that does not exist. */
   const unrunnablePod = (namespace: string, name: string): V1Pod => ({
@@ -91,7 +96,13 @@ describeWithBench(['kube'], 'mlp deploy waits out passing quota refusals and pod
     spec: {
       nodeName: `mlp-test-no-such-node-${stamp}`,
       terminationGracePeriodSeconds: 300,
-      containers: [{ name: 'hold', image: 'registry.local/hold:1', resources: { requests: { cpu: '10m', memory: '8Mi' }, limits: { cpu: '10m', memory: '8Mi' } } }],
+      containers: [
+        {
+          name: 'hold',
+          image: 'registry.local/hold:1',
+          resources: { requests: { cpu: '10m', memory: '8Mi' }, limits: { cpu: '10m', memory: '8Mi' } },
+        },
+      ],
     },
   });
 
@@ -105,118 +116,148 @@ describeWithBench(['kube'], 'mlp deploy waits out passing quota refusals and pod
   afterAll(async () => {
     for (const namespace of namespaces) {
       // The held pods have no kubelet to finish them: remove them at once, then the namespace.
-      const { items } = await core().listNamespacedPod({ namespace }).catch(() => ({ items: [] as V1Pod[] }));
-      for (const pod of items) await core().deleteNamespacedPod({ name: pod.metadata!.name!, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
-      await core().deleteNamespace({ name: namespace }).catch(() => undefined);
+      const { items } = await core()
+        .listNamespacedPod({ namespace })
+        .catch(() => ({ items: [] as V1Pod[] }));
+      for (const pod of items)
+        await core()
+          .deleteNamespacedPod({ name: pod.metadata!.name!, namespace, gracePeriodSeconds: 0 })
+          .catch(() => undefined);
+      await core()
+        .deleteNamespace({ name: namespace })
+        .catch(() => undefined);
     }
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('a surge pod the quota refuses while another pod terminates rolls out once that pod is gone (exit 0)', async () => {
-    const { dir, namespace, write } = project('surge', ['    env: { VARIANT: a }']);
-    const first = await deploy(dir);
-    expect(first.code, first.stderr).toBe(0);
-    // Room for exactly what runs now: the service's pod and one more pod that is about to terminate.
-    await core().createNamespacedPod({ namespace, body: unrunnablePod(namespace, 'terminating') });
-    await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
-    await waitFor('the quota to count both pods', async () => {
-      const quota = await core().readNamespacedResourceQuota({ name: 'pods', namespace });
-      return quota.status?.used?.pods === '2' ? true : undefined;
-    });
-
-    write(['    env: { VARIANT: b }']);
-    const run = timed(deploy(dir));
-    const refused = await waitFor('the quota to refuse the surge pod', () => quotaRefusal(namespace));
-    // By this quota or by the one mlp renders for the project (sized for the replicas and their surge).
-    expect(refused).toContain('exceeded quota');
-    // The other pod starts terminating (a long grace period, and nothing to end it): it still counts against the
-    // quota, and mlp must keep waiting past QUOTA_SETTLE_MS because something in the namespace is terminating.
-    const early = settledEarly(run);
-    await core().deleteNamespacedPod({ name: 'terminating', namespace });
-    await sleep(QUOTA_SETTLE_MS + 3000);
-    expect(early(), 'mlp gave up while a pod was still terminating').toBeUndefined();
-    expect(await quotaRefusal(namespace)).toBeDefined();
-    // Gone: the quota has room, the ReplicaSet creates the surge pod, the old one goes.
-    await core().deleteNamespacedPod({ name: 'terminating', namespace, gracePeriodSeconds: 0 });
-    const done = await run;
-    expect(done.code, done.stderr).toBe(0);
-    expect(done.stderr).toContain('api: rolled out (1/1 available)');
-    const deployment = await apps().readNamespacedDeployment({ name: 'api', namespace });
-    expect(deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
-  }, TIMEOUT_MS);
-
-  it('a quota that leaves no room for the surge pod, with nothing terminating, fails with exit 36 once the refusal has settled', async () => {
-    const { dir, namespace, write } = project('full', ['    env: { VARIANT: a }']);
-    const first = await deploy(dir);
-    expect(first.code, first.stderr).toBe(0);
-    await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } } });
-    await waitFor('the quota to count the pod', async () => {
-      const quota = await core().readNamespacedResourceQuota({ name: 'pods', namespace });
-      return quota.status?.used?.pods === '1' ? true : undefined;
-    });
-
-    write(['    env: { VARIANT: b }']);
-    const run = timed(deploy(dir));
-    await waitFor('the quota to refuse the surge pod', () => quotaRefusal(namespace));
-    const refusedAt = Date.now();
-    const done = await run;
-    expect(done.code, done.stderr).toBe(36);
-    expect(done.stderr).toContain(`api: the ResourceQuota of namespace ${namespace} refuses the new pods.`);
-    expect(done.stderr).toContain('exceeded quota');
-    // Not at the first sight of the refusal, and not only at the deadline.
-    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(QUOTA_SETTLE_MS - 1500);
-    expect(done.ms).toBeLessThan((DEPLOY_TIMEOUT_S * 1000) / 3);
-  }, TIMEOUT_MS);
-
-  it('a pod waiting for a node rolls out when capacity frees up within the grace period (exit 0)', async () => {
-    // The service asks for 6 CPUs. Pods of the test's own (in a namespace of their own: in the project's, the quota mlp
-    // renders would count them and refuse the service's pod) take so much of each node that fewer than 6 are left even
-    // if every other pod went away, and at least 3 while other suites' pods (a few hundred millicores each) run.
-    const cpu = 6000;
-    const { dir, namespace } = project('grace', [`    resources: { requests: { cpu: '${cpu}m', memory: 64Mi }, limits: { cpu: '${cpu}m', memory: 128Mi } }`]);
-    const fillerNamespace = `mlp-wait-fillers-${stamp}`;
-    namespaces.push(fillerNamespace);
-    await core().createNamespace({ body: { metadata: { name: fillerNamespace } } });
-    const fillers: string[] = [];
-    // Only the nodes the service's pod may land on: a tainted one (the bench's real worker node) takes no pod of mlp's.
-    for (const node of (await core().listNode()).items.filter((candidate) => (candidate.spec?.taints ?? []).length === 0)) {
-      const take = cpuMillis(node.status?.allocatable?.cpu ?? '0') - (cpu - 1000);
-      if (take <= 0) continue;
-      const name = `filler-${node.metadata!.name}`;
-      const resources = { requests: { cpu: `${take}m` }, limits: { cpu: `${take}m` } };
-      await core().createNamespacedPod({
-        namespace: fillerNamespace,
-        body: { metadata: { name, namespace: fillerNamespace }, spec: { nodeName: node.metadata!.name!, containers: [{ name: 'fill', image: 'registry.local/filler:1', resources }] } },
+  it(
+    'a surge pod the quota refuses while another pod terminates rolls out once that pod is gone (exit 0)',
+    async () => {
+      const { dir, namespace, write } = project('surge', ['    env: { VARIANT: a }']);
+      const first = await deploy(dir);
+      expect(first.code, first.stderr).toBe(0);
+      // Room for exactly what runs now: the service's pod and one more pod that is about to terminate.
+      await core().createNamespacedPod({ namespace, body: unrunnablePod(namespace, 'terminating') });
+      await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+      await waitFor('the quota to count both pods', async () => {
+        const quota = await core().readNamespacedResourceQuota({ name: 'pods', namespace });
+        return quota.status?.used?.pods === '2' ? true : undefined;
       });
-      fillers.push(name);
-    }
 
-    const run = timed(deploy(dir));
-    const pod = await waitFor('the scheduler to find no node for the pod', () => unschedulablePod(namespace));
-    expect(pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled')?.message).toMatch(/Insufficient cpu/);
-    // Well within the grace period, but long enough that mlp has seen the pod unschedulable several times.
-    const early = settledEarly(run);
-    await sleep(8000);
-    expect(early(), 'mlp gave up on a pod waiting for a node within the grace period').toBeUndefined();
-    for (const name of fillers) await core().deleteNamespacedPod({ name, namespace: fillerNamespace, gracePeriodSeconds: 0 });
-    const done = await run;
-    expect(done.code, done.stderr).toBe(0);
-    expect(done.stderr).toContain('api: rolled out (1/1 available)');
-    expect(done.ms).toBeLessThan(UNSCHEDULABLE_GRACE_MS);
-  }, TIMEOUT_MS);
+      write(['    env: { VARIANT: b }']);
+      const run = timed(deploy(dir));
+      const refused = await waitFor('the quota to refuse the surge pod', () => quotaRefusal(namespace));
+      // By this quota or by the one mlp renders for the project (sized for the replicas and their surge).
+      expect(refused).toContain('exceeded quota');
+      // The other pod starts terminating (a long grace period, and nothing to end it): it still counts against the
+      // quota, and mlp must keep waiting past QUOTA_SETTLE_MS because something in the namespace is terminating.
+      const early = settledEarly(run);
+      await core().deleteNamespacedPod({ name: 'terminating', namespace });
+      await sleep(QUOTA_SETTLE_MS + 3000);
+      expect(early(), 'mlp gave up while a pod was still terminating').toBeUndefined();
+      expect(await quotaRefusal(namespace)).toBeDefined();
+      // Gone: the quota has room, the ReplicaSet creates the surge pod, the old one goes.
+      await core().deleteNamespacedPod({ name: 'terminating', namespace, gracePeriodSeconds: 0 });
+      const done = await run;
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stderr).toContain('api: rolled out (1/1 available)');
+      const deployment = await apps().readNamespacedDeployment({ name: 'api', namespace });
+      expect(deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
+    },
+    TIMEOUT_MS,
+  );
 
-  it('a pod no node can ever take fails with FailedScheduling (exit 35) only after the grace period, well before the deadline', async () => {
-    const biggest = Math.max(...(await core().listNode()).items.map((node) => cpuMillis(node.status?.allocatable?.cpu ?? '0')));
-    const cpu = biggest + 1000;
-    const { dir, namespace } = project('never', [`    resources: { requests: { cpu: '${cpu}m', memory: 64Mi }, limits: { cpu: '${cpu}m', memory: 128Mi } }`]);
-    const done = await timed(deploy(dir));
-    expect(done.code, done.stderr).toBe(35);
-    expect(done.stderr).toMatch(/api: pod api-\S+ cannot be scheduled \(FailedScheduling\)/);
-    expect(done.stderr).toMatch(/Insufficient cpu/);
-    expect(done.ms).toBeGreaterThanOrEqual(UNSCHEDULABLE_GRACE_MS);
-    expect(done.ms).toBeLessThan(UNSCHEDULABLE_GRACE_MS + 30_000);
-    expect(UNSCHEDULABLE_GRACE_MS + 30_000).toBeLessThan(DEPLOY_TIMEOUT_S * 1000);
-  }, TIMEOUT_MS);
+  it(
+    'a quota that leaves no room for the surge pod, with nothing terminating, fails with exit 36 once the refusal has settled',
+    async () => {
+      const { dir, namespace, write } = project('full', ['    env: { VARIANT: a }']);
+      const first = await deploy(dir);
+      expect(first.code, first.stderr).toBe(0);
+      await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } } });
+      await waitFor('the quota to count the pod', async () => {
+        const quota = await core().readNamespacedResourceQuota({ name: 'pods', namespace });
+        return quota.status?.used?.pods === '1' ? true : undefined;
+      });
+
+      write(['    env: { VARIANT: b }']);
+      const run = timed(deploy(dir));
+      await waitFor('the quota to refuse the surge pod', () => quotaRefusal(namespace));
+      const refusedAt = Date.now();
+      const done = await run;
+      expect(done.code, done.stderr).toBe(36);
+      expect(done.stderr).toContain(`api: the ResourceQuota of namespace ${namespace} refuses the new pods.`);
+      expect(done.stderr).toContain('exceeded quota');
+      // Not at the first sight of the refusal, and not only at the deadline.
+      expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(QUOTA_SETTLE_MS - 1500);
+      expect(done.ms).toBeLessThan((DEPLOY_TIMEOUT_S * 1000) / 3);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'a pod waiting for a node rolls out when capacity frees up within the grace period (exit 0)',
+    async () => {
+      // The service asks for 6 CPUs. Pods of the test's own (in a namespace of their own: in the project's, the quota mlp
+      // renders would count them and refuse the service's pod) take so much of each node that fewer than 6 are left even
+      // if every other pod went away, and at least 3 while other suites' pods (a few hundred millicores each) run.
+      const cpu = 6000;
+      const { dir, namespace } = project('grace', [
+        `    resources: { requests: { cpu: '${cpu}m', memory: 64Mi }, limits: { cpu: '${cpu}m', memory: 128Mi } }`,
+      ]);
+      const fillerNamespace = `mlp-wait-fillers-${stamp}`;
+      namespaces.push(fillerNamespace);
+      await core().createNamespace({ body: { metadata: { name: fillerNamespace } } });
+      const fillers: string[] = [];
+      // Only the nodes the service's pod may land on: a tainted one (the bench's real worker node) takes no pod of mlp's.
+      for (const node of (await core().listNode()).items.filter((candidate) => (candidate.spec?.taints ?? []).length === 0)) {
+        const take = cpuMillis(node.status?.allocatable?.cpu ?? '0') - (cpu - 1000);
+        if (take <= 0) continue;
+        const name = `filler-${node.metadata!.name}`;
+        const resources = { requests: { cpu: `${take}m` }, limits: { cpu: `${take}m` } };
+        await core().createNamespacedPod({
+          namespace: fillerNamespace,
+          body: {
+            metadata: { name, namespace: fillerNamespace },
+            spec: { nodeName: node.metadata!.name!, containers: [{ name: 'fill', image: 'registry.local/filler:1', resources }] },
+          },
+        });
+        fillers.push(name);
+      }
+
+      const run = timed(deploy(dir));
+      const pod = await waitFor('the scheduler to find no node for the pod', () => unschedulablePod(namespace));
+      expect(pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled')?.message).toMatch(/Insufficient cpu/);
+      // Well within the grace period, but long enough that mlp has seen the pod unschedulable several times.
+      const early = settledEarly(run);
+      await sleep(8000);
+      expect(early(), 'mlp gave up on a pod waiting for a node within the grace period').toBeUndefined();
+      for (const name of fillers) await core().deleteNamespacedPod({ name, namespace: fillerNamespace, gracePeriodSeconds: 0 });
+      const done = await run;
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stderr).toContain('api: rolled out (1/1 available)');
+      expect(done.ms).toBeLessThan(UNSCHEDULABLE_GRACE_MS);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'a pod no node can ever take fails with FailedScheduling (exit 35) only after the grace period, well before the deadline',
+    async () => {
+      const biggest = Math.max(...(await core().listNode()).items.map((node) => cpuMillis(node.status?.allocatable?.cpu ?? '0')));
+      const cpu = biggest + 1000;
+      const { dir, namespace } = project('never', [
+        `    resources: { requests: { cpu: '${cpu}m', memory: 64Mi }, limits: { cpu: '${cpu}m', memory: 128Mi } }`,
+      ]);
+      const done = await timed(deploy(dir));
+      expect(done.code, done.stderr).toBe(35);
+      expect(done.stderr).toMatch(/api: pod api-\S+ cannot be scheduled \(FailedScheduling\)/);
+      expect(done.stderr).toMatch(/Insufficient cpu/);
+      expect(done.ms).toBeGreaterThanOrEqual(UNSCHEDULABLE_GRACE_MS);
+      expect(done.ms).toBeLessThan(UNSCHEDULABLE_GRACE_MS + 30_000);
+      expect(UNSCHEDULABLE_GRACE_MS + 30_000).toBeLessThan(DEPLOY_TIMEOUT_S * 1000);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 /** A CPU quantity in millicores: "250m", "2", "1.5". */

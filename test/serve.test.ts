@@ -15,7 +15,10 @@ const VERSION = '20261123T080000Z';
 /** A project whose registry holds the fixture model as its latest version. */
 function projectWithRegisteredModel(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlp-serve-'));
-  writeFileSync(path.join(dir, 'mlp.yaml'), 'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: training }\n');
+  writeFileSync(
+    path.join(dir, 'mlp.yaml'),
+    'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: training }\n',
+  );
   const versionDir = path.join(dir, '.mlp', 'models', 'fraud', VERSION);
   mkdirSync(versionDir, { recursive: true });
   cpSync(fixtureModel, versionDir, { recursive: true });
@@ -33,7 +36,10 @@ async function freePort(): Promise<number> {
 
 /** Starts `mlp serve` as a real process, waits for its "ready" line, and returns a way to stop it with Ctrl-C. */
 async function startServe(args: string[]): Promise<{ stderr: () => string; interrupt: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { env: { PATH: process.env.PATH, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    env: { PATH: process.env.PATH, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -84,7 +90,10 @@ describe('mlp serve', () => {
   it("serves a dir-sourced service's model directory from mlp.yaml", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlp-serve-dir-'));
     cpSync(fixtureModel, path.join(dir, 'model'), { recursive: true });
-    writeFileSync(path.join(dir, 'mlp.yaml'), 'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: dir, path: model }\n');
+    writeFileSync(
+      path.join(dir, 'mlp.yaml'),
+      'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: dir, path: model }\n',
+    );
     const port = await freePort();
     const serve = await startServe(['-C', dir, '--port', String(port)]);
     expect(serve.stderr()).toContain('services[0].model.path');
@@ -94,7 +103,10 @@ describe('mlp serve', () => {
 
   it('says to train first when no version is registered', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlp-serve-empty-'));
-    writeFileSync(path.join(dir, 'mlp.yaml'), 'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: training }\n');
+    writeFileSync(
+      path.join(dir, 'mlp.yaml'),
+      'apiVersion: mlp/v1\nname: fraud\nservices:\n  - name: fraud\n    model: { source: training }\n',
+    );
     const run = await runMlp(['serve', '-C', dir]);
     expect(run.exitCode).toBe(EXIT_CODES.prerequisite.code);
     expect(run.stderr).toContain('mlp train');
@@ -109,7 +121,7 @@ describe('mlp serve', () => {
     expect((await runMlp(['serve', '--model', fixtureModel, '--model-version', VERSION])).exitCode).toBe(EXIT_CODES.usage.code);
   });
 
-  it('fails with the serve code and the server\'s last lines when the port is taken', async () => {
+  it("fails with the serve code and the server's last lines when the port is taken", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };

@@ -25,9 +25,15 @@ describe('start-up', () => {
     it(`mlp ${args.join(' ')} loads none of the heavy libraries`, () => {
       const loaded = modulesLoadedBy(args);
       expect(loaded.some((url) => url.includes('/dist/cli.cjs'))).toBe(true);
-      expect(loaded.filter((url) => url.includes('/dist/') && !url.endsWith('/dist/cli.cjs')), 'start-up loads one file of dist/').toEqual([]);
+      expect(
+        loaded.filter((url) => url.includes('/dist/') && !url.endsWith('/dist/cli.cjs')),
+        'start-up loads one file of dist/',
+      ).toEqual([]);
       for (const heavy of HEAVY) {
-        expect(loaded.filter((url) => url.includes(heavy)), heavy).toEqual([]);
+        expect(
+          loaded.filter((url) => url.includes(heavy)),
+          heavy,
+        ).toEqual([]);
       }
     });
   }

@@ -34,7 +34,9 @@ function exampleCopy(): string {
 
 function projectWith(training: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlp-train-'));
-  const yaml = ['apiVersion: mlp/v1', 'name: broken', 'services:', '  - name: broken', '    model: { source: training }', training].join('\n');
+  const yaml = ['apiVersion: mlp/v1', 'name: broken', 'services:', '  - name: broken', '    model: { source: training }', training].join(
+    '\n',
+  );
   writeFileSync(path.join(dir, 'mlp.yaml'), `${yaml}\n`);
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
@@ -58,12 +60,22 @@ describe('mlp train on examples/fraud', () => {
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).toContain('reusing virtualenv');
     const result = JSON.parse(second.stdout) as TrainDocument;
-    expect(result).toMatchObject({ ok: true, model: 'fraud', latest: true, dir: path.join(dir, '.mlp', 'models', 'fraud', result.version) });
+    expect(result).toMatchObject({
+      ok: true,
+      model: 'fraud',
+      latest: true,
+      dir: path.join(dir, '.mlp', 'models', 'fraud', result.version),
+    });
 
     // The registered directory is what the serving app loads.
     expect(readdirSync(result.dir).sort()).toEqual(['metadata.json', 'metrics.json', 'model.onnx']);
     const metadata = JSON.parse(readFileSync(path.join(result.dir, 'metadata.json'), 'utf8')) as Record<string, unknown>;
-    expect(metadata).toMatchObject({ model_name: 'fraud', model_version: result.version, model_type: 'GradientBoostingClassifier', classes: [0, 1] });
+    expect(metadata).toMatchObject({
+      model_name: 'fraud',
+      model_version: result.version,
+      model_type: 'GradientBoostingClassifier',
+      classes: [0, 1],
+    });
     expect(metadata.feature_names).toHaveLength(20);
     expect(metadata.feature_names).toContain('merchant_risk_score');
     const metrics = JSON.parse(readFileSync(path.join(result.dir, 'metrics.json'), 'utf8')) as Record<string, unknown>;

@@ -27,7 +27,11 @@ writeFileSync(
 
 function mlp(...args) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [bin, ...args, '--json'], { cwd: work, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [bin, ...args, '--json'], {
+    cwd: work,
+    env: { ...process.env, CI: 'true' },
+    encoding: 'utf8',
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`mlp ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
   return { ms, out: JSON.parse(result.stdout) };
@@ -77,9 +81,13 @@ try {
   console.log(`bench/build (${new Date().toISOString()}, ${runs} no-op runs, median)`);
   console.log(`  cold build                 ${(cold.ms / 1000).toFixed(1)} s   (BuildKit cache pruned; base image local)`);
   console.log(`  first push                 ${(firstPush.ms / 1000).toFixed(1)} s   to ${registry}`);
-  console.log(`  no-op rebuild              ${noopMedian.toFixed(0)} ms  = ${((noopMedian / cold.ms) * 100).toFixed(2)} % of cold   (target ≤ 5 %)`);
+  console.log(
+    `  no-op rebuild              ${noopMedian.toFixed(0)} ms  = ${((noopMedian / cold.ms) * 100).toFixed(2)} % of cold   (target ≤ 5 %)`,
+  );
   console.log(`  code change: rebuild       ${(rebuilt.ms / 1000).toFixed(1)} s   (${rebuilt.out.images[0].reasons.join(', ')})`);
-  console.log(`  code change: push          ${(pushed.ms / 1000).toFixed(1)} s, uploaded ${newLayers.length} layer(s), ${mb(uploaded)} MB compressed   (target ≤ 5 MB)`);
+  console.log(
+    `  code change: push          ${(pushed.ms / 1000).toFixed(1)} s, uploaded ${newLayers.length} layer(s), ${mb(uploaded)} MB compressed   (target ≤ 5 MB)`,
+  );
   console.log(`  serving image size         ${mb(size)} MB uncompressed   (target ≤ 300 MB)`);
 } finally {
   writeFileSync(server, originalServer);

@@ -25,9 +25,10 @@ const server = http.createServer((req, res) => {
       return;
     }
     const rows = Array.isArray(body.instances) ? body.instances.length : 1;
-    const answer = rows === 1 && Array.isArray(body.features)
-      ? { prediction: 0, probability: 0, model_name: 'echo', request_id: body.request_id }
-      : { predictions: new Array(rows).fill(0), model_name: 'echo' };
+    const answer =
+      rows === 1 && Array.isArray(body.features)
+        ? { prediction: 0, probability: 0, model_name: 'echo', request_id: body.request_id }
+        : { predictions: new Array(rows).fill(0), model_name: 'echo' };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer));
   });

@@ -52,27 +52,44 @@ const SCENARIOS = [
 const mlpEnv = (level) => ({ MODEL_DIR: modelDir, HOST, LOG_LEVEL: level });
 const SERVERS = [
   {
-    name: 'mlp', label: 'mlp (LOG_LEVEL=warn)', command: process.execPath,
-    args: [path.join(root, 'dist', 'serving', 'server.js')], env: mlpEnv('warn'), scenarios: SCENARIOS,
+    name: 'mlp',
+    label: 'mlp (LOG_LEVEL=warn)',
+    command: process.execPath,
+    args: [path.join(root, 'dist', 'serving', 'server.js')],
+    env: mlpEnv('warn'),
+    scenarios: SCENARIOS,
   },
   {
-    name: 'mlp-info', label: 'mlp (LOG_LEVEL=info)', command: process.execPath,
-    args: [path.join(root, 'dist', 'serving', 'server.js')], env: mlpEnv('info'),
+    name: 'mlp-info',
+    label: 'mlp (LOG_LEVEL=info)',
+    command: process.execPath,
+    args: [path.join(root, 'dist', 'serving', 'server.js')],
+    env: mlpEnv('info'),
     scenarios: SCENARIOS.filter((s) => s.id === 'predict-c32'),
   },
   {
-    name: 'peer-b', label: 'peer B fastapi+onnxruntime', command: python,
+    name: 'peer-b',
+    label: 'peer B fastapi+onnxruntime',
+    command: python,
     args: [path.join(root, 'bench', 'peers', 'fastapi_onnx', 'app.py')],
-    env: { MODEL_DIR: modelDir, HOST, LOG_LEVEL: 'warning' }, scenarios: SCENARIOS,
+    env: { MODEL_DIR: modelDir, HOST, LOG_LEVEL: 'warning' },
+    scenarios: SCENARIOS,
   },
   {
-    name: 'peer-a', label: 'peer A fastapi+sklearn', command: python,
+    name: 'peer-a',
+    label: 'peer A fastapi+sklearn',
+    command: python,
     args: [path.join(root, 'bench', 'peers', 'fastapi_sklearn', 'app.py')],
-    env: { MODEL_DIR: modelDir, HOST, LOG_LEVEL: 'warning' }, scenarios: SCENARIOS,
+    env: { MODEL_DIR: modelDir, HOST, LOG_LEVEL: 'warning' },
+    scenarios: SCENARIOS,
   },
   {
-    name: 'ceiling', label: 'ceiling node:http echo', command: process.execPath,
-    args: [path.join(root, 'bench', 'peers', 'node-echo.mjs')], env: { HOST }, scenarios: SCENARIOS,
+    name: 'ceiling',
+    label: 'ceiling node:http echo',
+    command: process.execPath,
+    args: [path.join(root, 'bench', 'peers', 'node-echo.mjs')],
+    env: { HOST },
+    scenarios: SCENARIOS,
   },
 ];
 
@@ -129,8 +146,15 @@ async function freePort(start) {
 function request(port, method, urlPath, body, timeoutMs = 2000) {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: HOST, port, method, path: urlPath, agent: false, timeout: timeoutMs,
-        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} },
+      {
+        host: HOST,
+        port,
+        method,
+        path: urlPath,
+        agent: false,
+        timeout: timeoutMs,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -167,7 +191,9 @@ async function startServer(server, attempt) {
   const logFd = fs.openSync(logPath, 'w');
   const started = performance.now();
   const child = spawn('taskset', ['-c', '0', server.command, ...server.args], {
-    cwd: root, env: { ...process.env, ...server.env, PORT: String(port) }, stdio: ['ignore', logFd, logFd],
+    cwd: root,
+    env: { ...process.env, ...server.env, PORT: String(port) },
+    stdio: ['ignore', logFd, logFd],
   });
   fs.closeSync(logFd);
   track(child);
@@ -238,10 +264,23 @@ async function sanityCheck(server, port) {
 // ---------------------------------------------------------------------------------------------- wrk
 async function wrk(port, scenario, seconds) {
   const url = `http://${HOST}:${port}${scenario.path}`;
-  const args = ['-c', '1', 'wrk', '-t1', `-c${scenario.connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s',
-    '-s', path.join(here, 'post.lua'), url];
+  const args = [
+    '-c',
+    '1',
+    'wrk',
+    '-t1',
+    `-c${scenario.connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    '--timeout',
+    '5s',
+    '-s',
+    path.join(here, 'post.lua'),
+    url,
+  ];
   const result = await runCommand('taskset', args, {
-    env: { BENCH_BODY: scenario.body }, timeoutMs: (seconds + 20) * 1000,
+    env: { BENCH_BODY: scenario.body },
+    timeoutMs: (seconds + 20) * 1000,
   });
   const line = result.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
   if (result.code !== 0 || !line) {
@@ -251,18 +290,31 @@ async function wrk(port, scenario, seconds) {
   // Cross-check against wrk's printed summary (what a human reads).
   const non2xx = Number(result.stdout.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
   const socket = result.stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
-  const socketErrors = socket ? socket.slice(1, 5).map(Number).reduce((a, b) => a + b, 0) : 0;
+  const socketErrors = socket
+    ? socket
+        .slice(1, 5)
+        .map(Number)
+        .reduce((a, b) => a + b, 0)
+    : 0;
   const seconds_ = s.duration_us / 1e6;
   return {
     requests: s.requests,
     reqPerSec: s.requests / seconds_,
     rowsPerSec: (s.requests * scenario.rows) / seconds_,
-    p50Ms: s.p50_us / 1000, p90Ms: s.p90_us / 1000, p99Ms: s.p99_us / 1000, p999Ms: s.p999_us / 1000,
-    maxMs: s.max_us / 1000, meanMs: s.mean_us / 1000,
+    p50Ms: s.p50_us / 1000,
+    p90Ms: s.p90_us / 1000,
+    p99Ms: s.p99_us / 1000,
+    p999Ms: s.p999_us / 1000,
+    maxMs: s.max_us / 1000,
+    meanMs: s.mean_us / 1000,
     non2xx: Math.max(non2xx, s.status),
     socketErrors: Math.max(socketErrors, s.connect + s.read + s.write + s.timeout),
     socketDetail: { connect: s.connect, read: s.read, write: s.write, timeout: s.timeout },
-    wrkText: result.stdout.split('\n').filter((l) => !l.startsWith('BENCH_JSON')).join('\n').trim(),
+    wrkText: result.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('BENCH_JSON'))
+      .join('\n')
+      .trim(),
   };
 }
 
@@ -279,8 +331,9 @@ async function benchServer(server) {
     record.sanity = sanity;
     if (!sanity.ok) console.error(`   SANITY CHECK FAILED: ${sanity.problems.join('; ')}`);
     // warm-up: the single-row path at 32 connections, then (if measured) the batch path
-    const warm = [server.scenarios.find((s) => s.path === '/predict'), server.scenarios.find((s) => s.path === '/batch_predict')]
-      .filter(Boolean);
+    const warm = [server.scenarios.find((s) => s.path === '/predict'), server.scenarios.find((s) => s.path === '/batch_predict')].filter(
+      Boolean,
+    );
     for (const scenario of warm) {
       const w = await wrk(handle.port, { ...scenario, connections: 32 }, WARMUP);
       console.error(`   warm-up ${scenario.path}: ${w.failed ? 'wrk failed' : `${w.reqPerSec.toFixed(0)} req/s`}`);
@@ -291,10 +344,13 @@ async function benchServer(server) {
         const run = await wrk(handle.port, scenario, DURATION);
         runs.push(run);
         const exited = handle.exitedRef();
-        console.error(`   ${scenario.id} run ${i + 1}: ` + (run.failed
-          ? `wrk failed (code ${run.code}): ${run.stderr.slice(0, 300)}`
-          : `${run.reqPerSec.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ` +
-            `non-2xx ${run.non2xx}, socket errors ${run.socketErrors}`));
+        console.error(
+          `   ${scenario.id} run ${i + 1}: ` +
+            (run.failed
+              ? `wrk failed (code ${run.code}): ${run.stderr.slice(0, 300)}`
+              : `${run.reqPerSec.toFixed(0)} req/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ` +
+                `non-2xx ${run.non2xx}, socket errors ${run.socketErrors}`),
+        );
         if (exited) {
           record.notes.push(`server exited during ${scenario.id} run ${i + 1}: ${JSON.stringify(exited)}`);
           console.error(`   SERVER EXITED: ${JSON.stringify(exited)}; log ${handle.logPath}`);
@@ -303,7 +359,9 @@ async function benchServer(server) {
       }
       const ok = runs.filter((r) => !r.failed);
       record.scenarios[scenario.id] = {
-        connections: scenario.connections, path: scenario.path, rowsPerRequest: scenario.rows,
+        connections: scenario.connections,
+        path: scenario.path,
+        rowsPerRequest: scenario.rows,
         reqPerSec: median(ok.map((r) => r.reqPerSec)),
         rowsPerSec: median(ok.map((r) => r.rowsPerSec)),
         p50Ms: median(ok.map((r) => r.p50Ms)),
@@ -318,7 +376,8 @@ async function benchServer(server) {
     // Is it still answering after the load?
     const after = await request(handle.port, 'POST', '/predict', fs.readFileSync(predictBody));
     record.answersAfterLoad = after.status === 200;
-    if (!record.answersAfterLoad) record.notes.push(`after load /predict answered ${after.status} ${after.error ?? after.body?.slice(0, 200)}`);
+    if (!record.answersAfterLoad)
+      record.notes.push(`after load /predict answered ${after.status} ${after.error ?? after.body?.slice(0, 200)}`);
   } finally {
     await stopServer(handle);
   }
@@ -330,7 +389,9 @@ async function benchServer(server) {
   }
   record.readyMsSamples = readySamples.map((v) => Number(v.toFixed(1)));
   record.readyMs = median(readySamples);
-  console.error(`   start-to-ready samples ${record.readyMsSamples.join(', ')} ms; peak RSS ${(record.memory?.vmHwmKiB / 1024).toFixed(0)} MiB`);
+  console.error(
+    `   start-to-ready samples ${record.readyMsSamples.join(', ')} ms; peak RSS ${(record.memory?.vmHwmKiB / 1024).toFixed(0)} MiB`,
+  );
   return record;
 }
 
@@ -346,9 +407,17 @@ function report(results) {
   for (const r of results) {
     let first = true;
     for (const [id, s] of Object.entries(r.scenarios)) {
-      rows.push([first ? r.label : '', id, fmt(s.reqPerSec), fmt(s.rowsPerSec), fmt(s.p50Ms, 2), fmt(s.p99Ms, 2),
+      rows.push([
+        first ? r.label : '',
+        id,
+        fmt(s.reqPerSec),
+        fmt(s.rowsPerSec),
+        fmt(s.p50Ms, 2),
+        fmt(s.p99Ms, 2),
         String(s.errors) + (s.failedRuns ? ` (${s.failedRuns} failed runs)` : ''),
-        first ? fmt(r.readyMs) : '', first ? fmt(r.memory?.vmHwmKiB / 1024) : '']);
+        first ? fmt(r.readyMs) : '',
+        first ? fmt(r.memory?.vmHwmKiB / 1024) : '',
+      ]);
       first = false;
     }
   }
@@ -367,24 +436,55 @@ function report(results) {
     const b = peerB?.scenarios[s.id]?.reqPerSec;
     const a = peerA?.scenarios[s.id]?.reqPerSec;
     const c = ceiling?.scenarios[s.id]?.reqPerSec;
-    lines.push(`  ${s.id.padEnd(13)} mlp / peer B = ${fmt(m / b, 2)}x   mlp / peer A = ${fmt(m / a, 2)}x   mlp / ceiling = ${fmt((100 * m) / c, 1)} %`);
+    lines.push(
+      `  ${s.id.padEnd(13)} mlp / peer B = ${fmt(m / b, 2)}x   mlp / peer A = ${fmt(m / a, 2)}x   mlp / ceiling = ${fmt((100 * m) / c, 1)} %`,
+    );
   }
   const target = (what, value, shown, met) => checks.push({ what, value, shown, met });
   const m32 = mlp?.scenarios['predict-c32'];
-  target(`mlp / peer B req/s at 32 connections >= ${TARGETS.speedupVsPeerB32}x`, m32?.reqPerSec / peerB?.scenarios['predict-c32']?.reqPerSec,
-    (v) => `${fmt(v, 2)}x`, (v) => v >= TARGETS.speedupVsPeerB32);
-  target(`mlp / ceiling req/s at 32 connections >= ${TARGETS.fractionOfCeiling32 * 100} %`, m32?.reqPerSec / ceiling?.scenarios['predict-c32']?.reqPerSec,
-    (v) => `${fmt(100 * v, 1)} %`, (v) => v >= TARGETS.fractionOfCeiling32);
-  target(`mlp p99 at 32 connections <= ${TARGETS.p99Ms32} ms`, m32?.p99Ms, (v) => `${fmt(v, 2)} ms`, (v) => v <= TARGETS.p99Ms32);
-  const mlpErrors = mlp ? Object.values(mlp.scenarios).reduce((sum, s) => sum + s.errors, 0) + (mlp.sanity?.ok ? 0 : 1) + (mlp.answersAfterLoad ? 0 : 1) + mlp.notes.length : NaN;
-  target('mlp errors (non-2xx + socket errors + failed runs, all scenarios) = 0', mlpErrors, (v) => String(v), (v) => v === 0);
-  target(`mlp start-to-ready <= ${TARGETS.readyMs} ms (median of ${STARTS})`, mlp?.readyMs, (v) => `${fmt(v)} ms`, (v) => v <= TARGETS.readyMs);
+  target(
+    `mlp / peer B req/s at 32 connections >= ${TARGETS.speedupVsPeerB32}x`,
+    m32?.reqPerSec / peerB?.scenarios['predict-c32']?.reqPerSec,
+    (v) => `${fmt(v, 2)}x`,
+    (v) => v >= TARGETS.speedupVsPeerB32,
+  );
+  target(
+    `mlp / ceiling req/s at 32 connections >= ${TARGETS.fractionOfCeiling32 * 100} %`,
+    m32?.reqPerSec / ceiling?.scenarios['predict-c32']?.reqPerSec,
+    (v) => `${fmt(100 * v, 1)} %`,
+    (v) => v >= TARGETS.fractionOfCeiling32,
+  );
+  target(
+    `mlp p99 at 32 connections <= ${TARGETS.p99Ms32} ms`,
+    m32?.p99Ms,
+    (v) => `${fmt(v, 2)} ms`,
+    (v) => v <= TARGETS.p99Ms32,
+  );
+  const mlpErrors = mlp
+    ? Object.values(mlp.scenarios).reduce((sum, s) => sum + s.errors, 0) +
+      (mlp.sanity?.ok ? 0 : 1) +
+      (mlp.answersAfterLoad ? 0 : 1) +
+      mlp.notes.length
+    : NaN;
+  target(
+    'mlp errors (non-2xx + socket errors + failed runs, all scenarios) = 0',
+    mlpErrors,
+    (v) => String(v),
+    (v) => v === 0,
+  );
+  target(
+    `mlp start-to-ready <= ${TARGETS.readyMs} ms (median of ${STARTS})`,
+    mlp?.readyMs,
+    (v) => `${fmt(v)} ms`,
+    (v) => v <= TARGETS.readyMs,
+  );
   lines.push('', 'targets:');
   for (const c of checks) {
     c.ok = Number.isFinite(c.value) && c.met(c.value);
     lines.push(`  [${c.ok ? 'met' : 'NOT met'}] ${c.what}: ${c.shown(c.value)}`);
   }
-  const otherErrors = results.filter((r) => r.name !== 'mlp')
+  const otherErrors = results
+    .filter((r) => r.name !== 'mlp')
     .map((r) => `${r.name} ${Object.values(r.scenarios).reduce((sum, s) => sum + s.errors, 0)}`);
   lines.push(`  errors of the others: ${otherErrors.join(', ')}`);
   for (const r of results) {
@@ -412,29 +512,49 @@ async function main() {
   const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
   const wrkVersion = (await runCommand('wrk', ['-v'], { timeoutMs: 5000 })).stdout.split('\n')[0];
   const environment = {
-    node: process.version, wrk: wrkVersion, cpus: os.cpus().map((c) => c.model)[0], cpuCount: os.cpus().length,
-    kernel: os.release(), duration_s: DURATION, runs: RUNS, warmup_s: WARMUP, starts: STARTS,
-    pinning: 'servers taskset -c 0; wrk and this script taskset -c 1', host: HOST,
+    node: process.version,
+    wrk: wrkVersion,
+    cpus: os.cpus().map((c) => c.model)[0],
+    cpuCount: os.cpus().length,
+    kernel: os.release(),
+    duration_s: DURATION,
+    runs: RUNS,
+    warmup_s: WARMUP,
+    starts: STARTS,
+    pinning: 'servers taskset -c 0; wrk and this script taskset -c 1',
+    host: HOST,
     payloads: { predict: predictBody, batch: batchBody, batchRows },
-    python: fs.existsSync(path.join(cache, 'venv', 'freeze.txt')) ? fs.readFileSync(path.join(cache, 'venv', 'freeze.txt'), 'utf8').trim().split('\n') : [],
+    python: fs.existsSync(path.join(cache, 'venv', 'freeze.txt'))
+      ? fs
+          .readFileSync(path.join(cache, 'venv', 'freeze.txt'), 'utf8')
+          .trim()
+          .split('\n')
+      : [],
     model: JSON.parse(fs.readFileSync(path.join(modelDir, 'metadata.json'), 'utf8')),
     gitHead: (await runCommand('git', ['-C', root, 'rev-parse', 'HEAD'], { timeoutMs: 5000 })).stdout.trim(),
   };
-  const title = `bench/serving ${startedAt.toISOString()} (${RUNS} x ${DURATION} s per scenario, medians; wrk -t1; ` +
+  const title =
+    `bench/serving ${startedAt.toISOString()} (${RUNS} x ${DURATION} s per scenario, medians; wrk -t1; ` +
     `servers on CPU 0, wrk on CPU 1; took ${elapsedS.toFixed(0)} s)`;
   console.log(`${title}\n\n${text}`);
   const resultsDir = path.join(here, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ startedAt, elapsedS, environment, targets: TARGETS, checks, results, table: text }, null, 2) + '\n');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ startedAt, elapsedS, environment, targets: TARGETS, checks, results, table: text }, null, 2) + '\n',
+  );
   console.log(`\nresults: ${path.relative(root, file)}`);
 }
 
-const deadline = setTimeout(() => {
-  console.error('bench: overall time limit (30 min) reached, stopping');
-  killAll();
-  process.exit(124);
-}, 30 * 60 * 1000);
+const deadline = setTimeout(
+  () => {
+    console.error('bench: overall time limit (30 min) reached, stopping');
+    killAll();
+    process.exit(124);
+  },
+  30 * 60 * 1000,
+);
 deadline.unref();
 await main();
 killAll();

@@ -66,7 +66,14 @@ describe('createApp', () => {
     const res = await post('/predict', { features: [1, 2], request_id: 'abc' });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;
-    expect(body).toMatchObject({ prediction: 1, probability: 0.75, predictions: [1], model_name: 'toy', model_version: '3', request_id: 'abc' });
+    expect(body).toMatchObject({
+      prediction: 1,
+      probability: 0.75,
+      predictions: [1],
+      model_name: 'toy',
+      model_version: '3',
+      request_id: 'abc',
+    });
     expect(body).not.toHaveProperty('probabilities');
     expect(typeof body.inference_time_ms).toBe('number');
     expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
@@ -75,7 +82,13 @@ describe('createApp', () => {
   it('predicts columns and instances, with probabilities when asked', async () => {
     const { post } = build();
     const columns = (await (await post('/predict', { inputs: { a: [1, -5], b: [1, 1] }, return_probabilities: true })).json()) as Json;
-    expect(columns).toMatchObject({ predictions: [1, 0], probabilities: [[0.25, 0.75], [0.75, 0.25]] });
+    expect(columns).toMatchObject({
+      predictions: [1, 0],
+      probabilities: [
+        [0.25, 0.75],
+        [0.75, 0.25],
+      ],
+    });
     expect(columns).not.toHaveProperty('prediction');
     const instances = (await (await post('/batch_predict', { instances: [{ a: -1, b: -1 }] })).json()) as Json;
     expect(instances).toMatchObject({ predictions: [0] });

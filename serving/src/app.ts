@@ -49,7 +49,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const route = routeLabel(c);
     const status = c.res.status;
     metrics.observeRequest(route, c.req.method, status, seconds);
-    logger.info({ method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e6) / 1000, request_id: requestId }, 'request');
+    logger.info(
+      { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e6) / 1000, request_id: requestId },
+      'request',
+    );
   });
 
   // Under @hono/node-server, readJsonBody enforces the limit while reading the socket (see json-body.ts for why
@@ -61,7 +64,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route('/', predictRoutes(deps));
   app.route('/', v2Routes(deps));
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`), 404),
+  );
 
   app.onError((error, c) => {
     if (error instanceof ServingError) {

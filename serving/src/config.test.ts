@@ -29,10 +29,27 @@ describe('loadConfig', () => {
 
   it('reads every variable', () => {
     const config = loadConfig({
-      MODEL_DIR: '/m', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'WARN', MAX_BODY_BYTES: '2048', SHUTDOWN_TIMEOUT_MS: '500',
-      SHUTDOWN_DELAY_MS: '100', MODEL_NAME: 'fraud-v2', SAGEMAKER_ENDPOINT: 'fraud-ep', SAGEMAKER_CONTENT_TYPE: 'application/json', AWS_REGION: 'eu-north-1',
+      MODEL_DIR: '/m',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'WARN',
+      MAX_BODY_BYTES: '2048',
+      SHUTDOWN_TIMEOUT_MS: '500',
+      SHUTDOWN_DELAY_MS: '100',
+      MODEL_NAME: 'fraud-v2',
+      SAGEMAKER_ENDPOINT: 'fraud-ep',
+      SAGEMAKER_CONTENT_TYPE: 'application/json',
+      AWS_REGION: 'eu-north-1',
     });
-    expect(config).toMatchObject({ port: 0, host: '127.0.0.1', logLevel: 'warn', maxBodyBytes: 2048, shutdownTimeoutMs: 500, shutdownDelayMs: 100, modelName: 'fraud-v2' });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      maxBodyBytes: 2048,
+      shutdownTimeoutMs: 500,
+      shutdownDelayMs: 100,
+      modelName: 'fraud-v2',
+    });
     expect(config.sagemaker).toEqual({ endpoint: 'fraud-ep', contentType: 'application/json', region: 'eu-north-1' });
   });
 

@@ -77,7 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServingConfig {
       throw new ConfigError('SAGEMAKER_CONTENT_TYPE', `must be one of ${SAGEMAKER_CONTENT_TYPES.join(', ')}, got "${contentType}"`);
     }
     const region = read('AWS_REGION') ?? read('AWS_DEFAULT_REGION');
-    if (region === undefined) throw new ConfigError('AWS_REGION', 'not set; the SageMaker backend needs the endpoint\'s region');
+    if (region === undefined) throw new ConfigError('AWS_REGION', "not set; the SageMaker backend needs the endpoint's region");
     sagemaker = { endpoint, contentType: contentType as SageMakerContentType, region };
   } else if (read('SAGEMAKER_CONTENT_TYPE') !== undefined) {
     throw new ConfigError('SAGEMAKER_CONTENT_TYPE', 'set without SAGEMAKER_ENDPOINT');

@@ -17,7 +17,11 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   const incoming = nodeIncoming(c);
   const contentType = incoming === undefined ? c.req.header('content-type') : incoming.headers['content-type'];
   if (contentType === undefined || !isJsonMediaType(contentType)) {
-    throw new ServingError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`);
+    throw new ServingError(
+      415,
+      'unsupported_media_type',
+      `expected Content-Type: application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`,
+    );
   }
   const text = incoming === undefined ? await c.req.text() : await readIncoming(incoming, maxBytes);
   if (text === '') throw new ServingError(400, 'malformed_json', 'the request body is empty; expected a JSON object');

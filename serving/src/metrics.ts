@@ -57,7 +57,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     registers: [registry],
   });
 
-  const requestChildren = new Map<string, { count: ReturnType<typeof requests.labels>; duration: ReturnType<typeof requestDuration.labels> }>();
+  const requestChildren = new Map<
+    string,
+    { count: ReturnType<typeof requests.labels>; duration: ReturnType<typeof requestDuration.labels> }
+  >();
   const classChildren = new Map<ClassLabel, ReturnType<typeof predictions.labels>>();
   let latencyChild: ReturnType<typeof predictionLatency.labels> | undefined;
 

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkModelMetadata, ModelMetadataError, modelMetadataSchema, parseModelMetadata, trainedModelMetadataSchema } from './model-metadata.js';
+import {
+  checkModelMetadata,
+  ModelMetadataError,
+  modelMetadataSchema,
+  parseModelMetadata,
+  trainedModelMetadataSchema,
+} from './model-metadata.js';
 
 const trained = {
   model_name: 'fraud',
@@ -19,7 +25,9 @@ function problems(schema: typeof modelMetadataSchema | typeof trainedModelMetada
 
 describe('the metadata.json schema', () => {
   it('serves a hand-written file: a numeric version, and defaults for the descriptive fields', () => {
-    expect(parseModelMetadata({ model_name: 'fraud', model_version: 3, feature_names: ['a'], classes: ['no', 'yes'] }, 'metadata.json')).toEqual({
+    expect(
+      parseModelMetadata({ model_name: 'fraud', model_version: 3, feature_names: ['a'], classes: ['no', 'yes'] }, 'metadata.json'),
+    ).toEqual({
       model_name: 'fraud',
       model_version: '3',
       model_type: 'unknown',
@@ -40,7 +48,11 @@ describe('the metadata.json schema', () => {
   });
 
   it('names each field, and the element, that is wrong, all at once', () => {
-    const check = checkModelMetadata(modelMetadataSchema, { ...trained, feature_names: ['a', 7], classes: 'fraud', created_at: 'yesterday' }, 'model/metadata.json');
+    const check = checkModelMetadata(
+      modelMetadataSchema,
+      { ...trained, feature_names: ['a', 7], classes: 'fraud', created_at: 'yesterday' },
+      'model/metadata.json',
+    );
     expect(check).toEqual({
       ok: false,
       summary: 'model/metadata.json is missing or has invalid fields: feature_names, classes, created_at',
@@ -54,7 +66,10 @@ describe('the metadata.json schema', () => {
 
   it('rejects duplicate feature names and a document that is not an object', () => {
     expect(problems(modelMetadataSchema, { ...trained, feature_names: ['a', 'b', 'a'] })).toEqual(['feature_names: duplicate a']);
-    expect(checkModelMetadata(modelMetadataSchema, [trained], 'metadata.json')).toMatchObject({ ok: false, summary: 'metadata.json must hold a JSON object' });
+    expect(checkModelMetadata(modelMetadataSchema, [trained], 'metadata.json')).toMatchObject({
+      ok: false,
+      summary: 'metadata.json must hold a JSON object',
+    });
   });
 
   it('throws a ModelMetadataError naming the file and the fields for the server', () => {

@@ -25,7 +25,9 @@ function describeValue(value: unknown): string {
 /** zod's error option: the message says what the field holds and what it should hold. */
 const expected = (what: string) => ({ error: (issue: { input?: unknown }) => `${describeValue(issue.input)}, expected ${what}` });
 
-const nonEmptyText = z.string(expected('a non-empty string')).check(z.refine((value) => value.trim() !== '', expected('a non-empty string')));
+const nonEmptyText = z
+  .string(expected('a non-empty string'))
+  .check(z.refine((value) => value.trim() !== '', expected('a non-empty string')));
 
 const featureNames = z.array(nonEmptyText, expected('a non-empty array of strings')).check(
   z.minLength(1, expected('a non-empty array of strings')),
@@ -84,8 +86,11 @@ export function checkModelMetadata<S extends typeof modelMetadataSchema | typeof
 ): MetadataCheck<z.output<S>> {
   const result = schema.safeParse(document);
   if (result.success) return { ok: true, metadata: result.data as z.output<S> };
-  const problems = result.error.issues.map((issue) => (issue.path.length === 0 ? issue.message : `${fieldPath(issue.path)}: ${issue.message}`));
-  if (result.error.issues.some((issue) => issue.path.length === 0)) return { ok: false, summary: `${source} must hold a JSON object`, problems };
+  const problems = result.error.issues.map((issue) =>
+    issue.path.length === 0 ? issue.message : `${fieldPath(issue.path)}: ${issue.message}`,
+  );
+  if (result.error.issues.some((issue) => issue.path.length === 0))
+    return { ok: false, summary: `${source} must hold a JSON object`, problems };
   const fields = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))];
   return { ok: false, summary: `${source} is missing or has invalid fields: ${fields.join(', ')}`, problems };
 }

@@ -40,7 +40,9 @@ export async function loadOnnxBackend(options: OnnxBackendOptions): Promise<Mode
   }
   const probabilityOutput = pickOutput(session, PROBABILITY_OUTPUTS, (meta) => meta.type === 'float32');
   if (probabilityOutput === undefined) {
-    throw new Error(`${modelPath}: no float32 probabilities output (was the model exported with zipmap: False?); outputs: ${session.outputNames.join(', ')}`);
+    throw new Error(
+      `${modelPath}: no float32 probabilities output (was the model exported with zipmap: False?); outputs: ${session.outputNames.join(', ')}`,
+    );
   }
   const labelOutput = pickOutput(session, LABEL_OUTPUTS, (meta) => meta.type !== 'float32');
 
@@ -54,14 +56,19 @@ export async function loadOnnxBackend(options: OnnxBackendOptions): Promise<Mode
     const feeds = { [inputName as string]: new ort.Tensor('float32', rows, [rowCount, featureCount]) };
     const results = await session.run(feeds, fetches);
     const probabilityTensor = results[probabilityOutput as string];
-    if (probabilityTensor === undefined || !(probabilityTensor.data instanceof Float32Array) || probabilityTensor.data.length !== rowCount * classCount) {
+    if (
+      probabilityTensor === undefined ||
+      !(probabilityTensor.data instanceof Float32Array) ||
+      probabilityTensor.data.length !== rowCount * classCount
+    ) {
       throw new Error(`model output ${probabilityOutput} does not hold ${rowCount} × ${classCount} float32 probabilities`);
     }
     const probabilities = probabilityTensor.data;
     const labels = new Array<ClassLabel>(rowCount);
     const labelData = labelOutput === undefined ? undefined : (results[labelOutput]?.data as ArrayLike<unknown> | undefined);
     for (let row = 0; row < rowCount; row++) {
-      labels[row] = labelData === undefined ? (metadata.classes[argmaxRow(probabilities, row, classCount)] as ClassLabel) : toClass(labelData[row]);
+      labels[row] =
+        labelData === undefined ? (metadata.classes[argmaxRow(probabilities, row, classCount)] as ClassLabel) : toClass(labelData[row]);
     }
     return { labels, probabilities };
   }

@@ -33,7 +33,12 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
   const named = (value: Schema): Schema =>
     featureNames.length === 0
       ? { type: 'object', additionalProperties: value }
-      : { type: 'object', properties: Object.fromEntries(featureNames.map((name) => [name, value])), required: [...featureNames], additionalProperties: false };
+      : {
+          type: 'object',
+          properties: Object.fromEntries(featureNames.map((name) => [name, value])),
+          required: [...featureNames],
+          additionalProperties: false,
+        };
   const label = { oneOf: [{ type: 'integer' }, { type: 'string' }], description: 'One of metadata.classes.' };
 
   return {
@@ -41,18 +46,35 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
     info: {
       title: `mlp serving${metadata ? `: ${metadata.model_name}` : ''}`,
       version: metadata?.model_version ?? 'unloaded',
-      description: 'Predictions from one model. Every error body is `{error: {code, message, field?}}`; every response carries X-Request-Id.',
+      description:
+        'Predictions from one model. Every error body is `{error: {code, message, field?}}`; every response carries X-Request-Id.',
     },
     paths: {
       '/health': { get: { summary: 'Liveness', responses: { 200: json(ref('Health'), 'The process is up.') } } },
-      '/ready': { get: { summary: 'Readiness', responses: { 200: json(ref('Readiness'), 'Loaded, warmed up, not draining.'), 503: json(ref('Readiness'), 'Loading, warming up or shutting down.') } } },
+      '/ready': {
+        get: {
+          summary: 'Readiness',
+          responses: {
+            200: json(ref('Readiness'), 'Loaded, warmed up, not draining.'),
+            503: json(ref('Readiness'), 'Loading, warming up or shutting down.'),
+          },
+        },
+      },
       '/metadata': { get: { summary: 'Model metadata', responses: { 200: json(ref('Metadata'), 'The loaded model.'), ...errors(503) } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { 200: { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1.') } } },
       '/predict': {
         post: {
           summary: 'Predict one row (`features`) or columns (`inputs`)',
-          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('FeaturesRequest'), ref('ColumnsRequest')] } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { oneOf: [ref('FeaturesRequest'), ref('ColumnsRequest')] } } },
+          },
           responses: { 200: json(ref('PredictionResponse'), 'Predictions.'), ...errors(...PREDICT_ERRORS) },
         },
       },
@@ -63,13 +85,52 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
           responses: { 200: json(ref('PredictionResponse'), 'Predictions.'), ...errors(...PREDICT_ERRORS) },
         },
       },
-      '/v2': { get: { summary: 'Open Inference Protocol v2: server metadata', responses: { 200: json({ type: 'object' }, 'Server name and version.') } } },
-      '/v2/health/live': { get: { summary: 'v2 liveness', responses: { 200: json({ type: 'object', properties: { live: { type: 'boolean' } } }, 'Live.') } } },
-      '/v2/health/ready': { get: { summary: 'v2 readiness', responses: { 200: json({ type: 'object', properties: { ready: { type: 'boolean' } } }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.') } } },
-      '/v2/models/{name}': { get: { summary: 'v2 model metadata', parameters: [nameParameter], responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) } } },
-      '/v2/models/{name}/versions/{version}': { get: { summary: 'v2 model metadata for a version', parameters: [nameParameter, versionParameter], responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) } } },
-      '/v2/models/{name}/ready': { get: { summary: 'v2 model readiness', parameters: [nameParameter], responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) } } },
-      '/v2/models/{name}/versions/{version}/ready': { get: { summary: 'v2 model readiness for a version', parameters: [nameParameter, versionParameter], responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) } } },
+      '/v2': {
+        get: {
+          summary: 'Open Inference Protocol v2: server metadata',
+          responses: { 200: json({ type: 'object' }, 'Server name and version.') },
+        },
+      },
+      '/v2/health/live': {
+        get: { summary: 'v2 liveness', responses: { 200: json({ type: 'object', properties: { live: { type: 'boolean' } } }, 'Live.') } },
+      },
+      '/v2/health/ready': {
+        get: {
+          summary: 'v2 readiness',
+          responses: {
+            200: json({ type: 'object', properties: { ready: { type: 'boolean' } } }, 'Ready.'),
+            503: json({ type: 'object' }, 'Not ready.'),
+          },
+        },
+      },
+      '/v2/models/{name}': {
+        get: {
+          summary: 'v2 model metadata',
+          parameters: [nameParameter],
+          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) },
+        },
+      },
+      '/v2/models/{name}/versions/{version}': {
+        get: {
+          summary: 'v2 model metadata for a version',
+          parameters: [nameParameter, versionParameter],
+          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) },
+        },
+      },
+      '/v2/models/{name}/ready': {
+        get: {
+          summary: 'v2 model readiness',
+          parameters: [nameParameter],
+          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) },
+        },
+      },
+      '/v2/models/{name}/versions/{version}/ready': {
+        get: {
+          summary: 'v2 model readiness for a version',
+          parameters: [nameParameter, versionParameter],
+          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) },
+        },
+      },
       '/v2/models/{name}/infer': {
         post: {
           summary: 'v2 inference',
@@ -92,19 +153,47 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string', examples: ['inputs.amount[2]'] } } } },
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                field: { type: 'string', examples: ['inputs.amount[2]'] },
+              },
+            },
+          },
         },
         Health: {
           type: 'object',
-          properties: { status: { const: 'healthy' }, model_loaded: { type: 'boolean' }, model_name: { type: ['string', 'null'] }, model_version: { type: ['string', 'null'] }, timestamp: { type: 'string', format: 'date-time' } },
+          properties: {
+            status: { const: 'healthy' },
+            model_loaded: { type: 'boolean' },
+            model_name: { type: ['string', 'null'] },
+            model_version: { type: ['string', 'null'] },
+            timestamp: { type: 'string', format: 'date-time' },
+          },
         },
-        Readiness: { type: 'object', properties: { status: { enum: ['ready', 'not_ready', 'draining'] }, model_name: { type: ['string', 'null'] }, reason: { type: 'string' } } },
+        Readiness: {
+          type: 'object',
+          properties: {
+            status: { enum: ['ready', 'not_ready', 'draining'] },
+            model_name: { type: ['string', 'null'] },
+            reason: { type: 'string' },
+          },
+        },
         Metadata: {
           type: 'object',
           properties: {
-            model_name: { type: 'string' }, model_version: { type: 'string' }, model_type: { type: 'string' },
-            feature_names: { type: 'array', items: { type: 'string' } }, classes: { type: 'array', items: label },
-            training_metrics: { type: 'object' }, created_at: { type: ['string', 'null'] }, loaded_at: { type: 'string', format: 'date-time' },
+            model_name: { type: 'string' },
+            model_version: { type: 'string' },
+            model_type: { type: 'string' },
+            feature_names: { type: 'array', items: { type: 'string' } },
+            classes: { type: 'array', items: label },
+            training_metrics: { type: 'object' },
+            created_at: { type: ['string', 'null'] },
+            loaded_at: { type: 'string', format: 'date-time' },
             backend: { enum: ['onnx', 'sagemaker'] },
           },
         },
@@ -113,7 +202,13 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
           required: ['features'],
           additionalProperties: false,
           properties: {
-            features: { type: 'array', items: finite, minItems: featureCount, maxItems: featureCount, description: 'One row in metadata.feature_names order.' },
+            features: {
+              type: 'array',
+              items: finite,
+              minItems: featureCount,
+              maxItems: featureCount,
+              description: 'One row in metadata.feature_names order.',
+            },
             request_id: { type: 'string', maxLength: 128, description: 'Echoed in the response.' },
             return_probabilities: { type: 'boolean', default: false },
           },
@@ -122,51 +217,87 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
           type: 'object',
           required: ['inputs'],
           additionalProperties: false,
-          properties: { inputs: named({ type: 'array', items: finite, minItems: 1 }), request_id: { type: 'string', maxLength: 128 }, return_probabilities: { type: 'boolean', default: false } },
+          properties: {
+            inputs: named({ type: 'array', items: finite, minItems: 1 }),
+            request_id: { type: 'string', maxLength: 128 },
+            return_probabilities: { type: 'boolean', default: false },
+          },
         },
         InstancesRequest: {
           type: 'object',
           required: ['instances'],
           additionalProperties: false,
-          properties: { instances: { type: 'array', minItems: 1, items: named(finite) }, request_id: { type: 'string', maxLength: 128 }, return_probabilities: { type: 'boolean', default: false } },
+          properties: {
+            instances: { type: 'array', minItems: 1, items: named(finite) },
+            request_id: { type: 'string', maxLength: 128 },
+            return_probabilities: { type: 'boolean', default: false },
+          },
         },
         PredictionResponse: {
           type: 'object',
           required: ['predictions', 'model_name', 'model_version', 'inference_time_ms', 'timestamp'],
           properties: {
-            prediction: { ...label, description: 'Only for a `features` request: the row\'s label.' },
-            probability: { type: 'number', description: 'Only for a `features` request: P(classes[1]) for a binary model, else the probability of the predicted class.' },
+            prediction: { ...label, description: "Only for a `features` request: the row's label." },
+            probability: {
+              type: 'number',
+              description: 'Only for a `features` request: P(classes[1]) for a binary model, else the probability of the predicted class.',
+            },
             predictions: { type: 'array', items: label },
-            probabilities: { type: 'array', items: { type: 'array', items: { type: 'number' } }, description: 'With return_probabilities: one row per prediction, in metadata.classes order.' },
-            model_name: { type: 'string' }, model_version: { type: 'string' },
-            inference_time_ms: { type: 'number' }, timestamp: { type: 'string', format: 'date-time' },
+            probabilities: {
+              type: 'array',
+              items: { type: 'array', items: { type: 'number' } },
+              description: 'With return_probabilities: one row per prediction, in metadata.classes order.',
+            },
+            model_name: { type: 'string' },
+            model_version: { type: 'string' },
+            inference_time_ms: { type: 'number' },
+            timestamp: { type: 'string', format: 'date-time' },
             request_id: { type: 'string' },
           },
         },
         V2Tensor: {
           type: 'object',
           required: ['name', 'shape', 'datatype', 'data'],
-          properties: { name: { type: 'string' }, shape: { type: 'array', items: { type: 'integer' } }, datatype: { type: 'string', examples: ['FP32'] }, data: { type: 'array' } },
+          properties: {
+            name: { type: 'string' },
+            shape: { type: 'array', items: { type: 'integer' } },
+            datatype: { type: 'string', examples: ['FP32'] },
+            data: { type: 'array' },
+          },
         },
         V2InferRequest: {
           type: 'object',
           required: ['inputs'],
           properties: {
             id: { type: 'string' },
-            inputs: { type: 'array', minItems: 1, maxItems: 1, items: ref('V2Tensor'), description: `One tensor of shape [rows, ${featureCount ?? 'features'}], data flat row-major or nested.` },
+            inputs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 1,
+              items: ref('V2Tensor'),
+              description: `One tensor of shape [rows, ${featureCount ?? 'features'}], data flat row-major or nested.`,
+            },
             outputs: { type: 'array', items: { type: 'object', properties: { name: { enum: ['label', 'probabilities'] } } } },
             parameters: { type: 'object' },
           },
         },
         V2InferResponse: {
           type: 'object',
-          properties: { model_name: { type: 'string' }, model_version: { type: 'string' }, id: { type: 'string' }, outputs: { type: 'array', items: ref('V2Tensor') } },
+          properties: {
+            model_name: { type: 'string' },
+            model_version: { type: 'string' },
+            id: { type: 'string' },
+            outputs: { type: 'array', items: ref('V2Tensor') },
+          },
         },
         V2ModelMetadata: {
           type: 'object',
           properties: {
-            name: { type: 'string' }, versions: { type: 'array', items: { type: 'string' } }, platform: { type: 'string' },
-            inputs: { type: 'array', items: { type: 'object' } }, outputs: { type: 'array', items: { type: 'object' } },
+            name: { type: 'string' },
+            versions: { type: 'array', items: { type: 'string' } },
+            platform: { type: 'string' },
+            inputs: { type: 'array', items: { type: 'object' } },
+            outputs: { type: 'array', items: { type: 'object' } },
           },
         },
       },
@@ -174,5 +305,11 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
   };
 }
 
-const nameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'The model name (metadata.model_name or MODEL_NAME).' };
+const nameParameter = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The model name (metadata.model_name or MODEL_NAME).',
+};
 const versionParameter = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };

@@ -19,7 +19,12 @@ export interface PredictionResponse {
   request_id?: string;
 }
 
-export function predictionResponse(request: RowsRequest, prediction: Prediction, metadata: ModelMetadata, inferenceMs: number): PredictionResponse {
+export function predictionResponse(
+  request: RowsRequest,
+  prediction: Prediction,
+  metadata: ModelMetadata,
+  inferenceMs: number,
+): PredictionResponse {
   const classCount = metadata.classes.length;
   // Built field by field so the JSON reads in a sensible order: answer first, then provenance.
   const body = {} as PredictionResponse;

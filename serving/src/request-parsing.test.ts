@@ -72,7 +72,15 @@ describe('parsePredictBody with columnar `inputs`', () => {
 
 describe('parseBatchBody', () => {
   it('places each instance value by feature name', () => {
-    const request = parseBatchBody({ instances: [{ c: 3, a: 1, b: 2 }, { a: 4, b: 5, c: 6 }] }, layout);
+    const request = parseBatchBody(
+      {
+        instances: [
+          { c: 3, a: 1, b: 2 },
+          { a: 4, b: 5, c: 6 },
+        ],
+      },
+      layout,
+    );
     expect([...request.rows]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(request.rowCount).toBe(2);
   });
@@ -81,7 +89,16 @@ describe('parseBatchBody', () => {
     [{ instances: [] }, 'instances', /at least one/],
     [{ instances: {} }, 'instances', /array/],
     [{ instances: [{ a: 1, b: 2 }] }, 'instances[0].c', /missing/],
-    [{ instances: [{ a: 1, b: 2, c: 3 }, { a: 1, b: 2, c: 3, z: 1 }] }, 'instances[1].z', /not a feature/],
+    [
+      {
+        instances: [
+          { a: 1, b: 2, c: 3 },
+          { a: 1, b: 2, c: 3, z: 1 },
+        ],
+      },
+      'instances[1].z',
+      /not a feature/,
+    ],
     [{ instances: [{ a: 1, b: 2, c: null }] }, 'instances[0].c', /null/],
     [{ instances: [5] }, 'instances[0]', /object/],
     [{ rows: [] }, 'rows', /unknown field/],
@@ -94,11 +111,22 @@ describe('parseBatchBody', () => {
 });
 
 describe('parseV2InferBody', () => {
-  const tensor = (extra: Record<string, unknown> = {}) => ({ inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6], ...extra }] });
+  const tensor = (extra: Record<string, unknown> = {}) => ({
+    inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6], ...extra }],
+  });
 
   it('accepts flat and nested data', () => {
     expect([...parseV2InferBody(tensor(), layout, 'input').rows]).toEqual([1, 2, 3, 4, 5, 6]);
-    const nested = parseV2InferBody(tensor({ data: [[1, 2, 3], [4, 5, 6]] }), layout, 'input');
+    const nested = parseV2InferBody(
+      tensor({
+        data: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      }),
+      layout,
+      'input',
+    );
     expect([...nested.rows]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(nested.rowCount).toBe(2);
   });
@@ -116,7 +144,15 @@ describe('parseV2InferBody', () => {
     [tensor({ shape: [0, 3], data: [] }), 'inputs[0].shape'],
     [tensor({ data: [1, 2, 3] }), 'inputs[0].data'],
     [tensor({ data: [1, 2, 3, 4, 5, 'x'] }), 'inputs[0].data[5]'],
-    [tensor({ data: [[1, 2, 3], [4, 5]] }), 'inputs[0].data[1]'],
+    [
+      tensor({
+        data: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }),
+      'inputs[0].data[1]',
+    ],
     [{ ...tensor(), outputs: [{ name: 'nope' }] }, 'outputs[0].name'],
   ])('rejects %j as 422 at %s', (body, field) => {
     expect(failure(() => parseV2InferBody(body, layout, 'input'))).toMatchObject({ status: 422, field });

@@ -52,7 +52,10 @@ export function parsePredictBody(body: unknown, layout: FeatureLayout): RowsRequ
     rejectUnknownKeys(object, PREDICT_INPUTS_KEYS);
     return { ...parseColumns(object.inputs, layout), ...commonOptions(object), shape: 'inputs' };
   }
-  throw invalidField('features', 'missing: send `features` (an array of numbers in feature_names order) or `inputs` (an object of columns)');
+  throw invalidField(
+    'features',
+    'missing: send `features` (an array of numbers in feature_names order) or `inputs` (an object of columns)',
+  );
 }
 
 /** POST /batch_predict: `{instances: [{feature: value, ...}], return_probabilities?}`. */
@@ -78,7 +81,8 @@ export function parseV2InferBody(body: unknown, layout: FeatureLayout, inputName
   rejectUnknownKeys(object, V2_KEYS);
   const { id, inputs, outputs, parameters } = object;
   if (id !== undefined && typeof id !== 'string') throw invalidField('id', `expected a string, got ${describe(id)}`);
-  if (parameters !== undefined && !isObject(parameters)) throw invalidField('parameters', `expected an object, got ${describe(parameters)}`);
+  if (parameters !== undefined && !isObject(parameters))
+    throw invalidField('parameters', `expected an object, got ${describe(parameters)}`);
   if (!Array.isArray(inputs) || inputs.length !== 1) {
     throw invalidField('inputs', `expected an array with exactly one tensor named "${inputName}"`);
   }
@@ -110,7 +114,10 @@ export function parseV2InferBody(body: unknown, layout: FeatureLayout, inputName
       for (let j = 0; j < featureCount; j++) rows[r * featureCount + j] = toFloat32(row[j], `inputs[0].data[${r}]`, j);
     }
   } else {
-    throw invalidField('inputs[0].data', `expected ${rowCount * featureCount} values for shape [${rowCount}, ${featureCount}], got ${data.length}`);
+    throw invalidField(
+      'inputs[0].data',
+      `expected ${rowCount * featureCount} values for shape [${rowCount}, ${featureCount}], got ${data.length}`,
+    );
   }
 
   let wanted: string[] | undefined;
@@ -159,7 +166,10 @@ function parseColumns(inputs: unknown, layout: FeatureLayout): { rows: Float32Ar
     if (column === undefined) throw invalidField(field, 'missing feature');
     if (!Array.isArray(column)) throw invalidField(field, `expected an array of numbers, got ${describe(column)}`);
     if (column.length !== rowCount) {
-      throw invalidField(field, `has ${column.length} values but inputs.${firstName} has ${rowCount}; every column needs one value per row`);
+      throw invalidField(
+        field,
+        `has ${column.length} values but inputs.${firstName} has ${rowCount}; every column needs one value per row`,
+      );
     }
     for (let r = 0; r < rowCount; r++) rows[r * count + j] = toFloat32(column[r], field, r);
   }

@@ -50,7 +50,10 @@ export function coalesceRuns(
         let start = 0;
         for (const pending of batch) {
           const end = start + pending.rowCount;
-          pending.resolve({ labels: labels.slice(start, end), probabilities: probabilities.subarray(start * classCount, end * classCount) });
+          pending.resolve({
+            labels: labels.slice(start, end),
+            probabilities: probabilities.subarray(start * classCount, end * classCount),
+          });
           start = end;
         }
       },

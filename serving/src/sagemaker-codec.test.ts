@@ -9,7 +9,12 @@ describe('encodeRows', () => {
     expect(encodeRows(rows, 2, 3, 'text/csv')).toBe('1,2.5,3\n4,5,6');
   });
   it('writes JSON instances', () => {
-    expect(JSON.parse(encodeRows(rows, 2, 3, 'application/json'))).toEqual({ instances: [[1, 2.5, 3], [4, 5, 6]] });
+    expect(JSON.parse(encodeRows(rows, 2, 3, 'application/json'))).toEqual({
+      instances: [
+        [1, 2.5, 3],
+        [4, 5, 6],
+      ],
+    });
   });
 });
 
@@ -31,7 +36,12 @@ describe('decodePrediction', () => {
     expect(decodePrediction('{"predictions":[0.9,0.1]}', 'application/json', [0, 1], 2).labels).toEqual([1, 0]);
     expect(decodePrediction('{"predictions":[[0.3,0.7]]}', 'application/json', [0, 1], 1).labels).toEqual([1]);
     expect(decodePrediction('{"predictions":[{"score":0.2}]}', 'application/json', [0, 1], 1).labels).toEqual([0]);
-    const explicit = decodePrediction('{"predictions":[{"predicted_label":"b","probabilities":[0.4,0.6]}]}', 'application/json', ['a', 'b'], 1);
+    const explicit = decodePrediction(
+      '{"predictions":[{"predicted_label":"b","probabilities":[0.4,0.6]}]}',
+      'application/json',
+      ['a', 'b'],
+      1,
+    );
     expect(explicit.labels).toEqual(['b']);
     expect(decodePrediction('[0.6]', undefined, [0, 1], 1).labels).toEqual([1]);
   });

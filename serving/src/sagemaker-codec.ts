@@ -15,7 +15,12 @@ export function encodeRows(rows: Float32Array, rowCount: number, featureCount: n
 }
 
 /** Parses what the endpoint answered; anything that does not fit rowCount × classes is a 502. */
-export function decodePrediction(body: string, responseContentType: string | undefined, classes: readonly ClassLabel[], rowCount: number): Prediction {
+export function decodePrediction(
+  body: string,
+  responseContentType: string | undefined,
+  classes: readonly ClassLabel[],
+  rowCount: number,
+): Prediction {
   const items = looksLikeJson(body, responseContentType) ? jsonItems(body) : csvItems(body, rowCount, classes.length);
   if (items.length !== rowCount) throw unexpected(`${items.length} predictions for ${rowCount} rows`, body);
   const classCount = classes.length;
@@ -41,7 +46,10 @@ export function decodePrediction(body: string, responseContentType: string | und
       throw unexpected(`prediction ${row} has no score or ${classCount} probabilities`, body);
     }
     const explicit = isObject(item) ? (item.predicted_label ?? item.label) : undefined;
-    labels[row] = typeof explicit === 'number' || typeof explicit === 'string' ? matchClass(explicit, classes) : (classes[argmaxRow(probabilities, row, classCount)] as ClassLabel);
+    labels[row] =
+      typeof explicit === 'number' || typeof explicit === 'string'
+        ? matchClass(explicit, classes)
+        : (classes[argmaxRow(probabilities, row, classCount)] as ClassLabel);
   }
   return { labels, probabilities };
 }
@@ -66,7 +74,10 @@ function jsonItems(body: string): unknown[] {
 
 /** CSV answers are either one score per row or one row of probabilities per line. */
 function csvItems(body: string, rowCount: number, classCount: number): unknown[] {
-  const values = body.split(/[\s,]+/).filter((value) => value !== '').map(Number);
+  const values = body
+    .split(/[\s,]+/)
+    .filter((value) => value !== '')
+    .map(Number);
   if (values.some((value) => !Number.isFinite(value))) throw unexpected('non-numeric CSV', body);
   if (values.length === rowCount) return values;
   if (values.length === rowCount * classCount) {
@@ -87,7 +98,8 @@ function scoreOrRow(item: unknown): number | number[] | undefined {
 
 function matchClass(value: number | string, classes: readonly ClassLabel[]): ClassLabel {
   const match = classes.find((label) => String(label) === String(value));
-  if (match === undefined) throw new BackendError(`SageMaker endpoint predicted label ${JSON.stringify(value)}, which is not in metadata.json classes`);
+  if (match === undefined)
+    throw new BackendError(`SageMaker endpoint predicted label ${JSON.stringify(value)}, which is not in metadata.json classes`);
   return match;
 }
 

@@ -76,7 +76,16 @@ export async function startServer(config: ServingConfig, options: StartOptions =
     model.markWarmedUp(now);
     metrics.setModelLoaded(backend.metadata, now.getTime() / 1000);
     const { model_name, model_version, feature_names } = backend.metadata;
-    logger.info({ model_name, model_version, features: feature_names.length, backend: backend.kind, load_ms: Math.round(performance.now() - started) }, 'model ready');
+    logger.info(
+      {
+        model_name,
+        model_version,
+        features: feature_names.length,
+        backend: backend.kind,
+        load_ms: Math.round(performance.now() - started),
+      },
+      'model ready',
+    );
   })();
   // Observed here so a failed load is never an unhandled rejection; callers still see it through `loaded`.
   loaded.catch(() => undefined);
@@ -86,7 +95,10 @@ export async function startServer(config: ServingConfig, options: StartOptions =
     shutdownPromise ??= (async () => {
       stopping = true;
       model.draining = true;
-      logger.info({ reason, delay_ms: config.shutdownDelayMs, timeout_ms: config.shutdownTimeoutMs }, 'shutting down: readiness is 503, draining');
+      logger.info(
+        { reason, delay_ms: config.shutdownDelayMs, timeout_ms: config.shutdownTimeoutMs },
+        'shutting down: readiness is 503, draining',
+      );
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       let forced = false;
       await new Promise<void>((resolve) => {

@@ -45,7 +45,9 @@ function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const logs = new LogWatch();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   createInterface({ input: child.stdout! }).on('line', (line) => logs.push(JSON.parse(line) as LogEntry));
   return new Promise((resolve, reject) => {
     void exited.then(({ code }) => reject(new Error(`server exited with ${code} before it was ready; stderr: ${stderr}`)));
@@ -77,7 +79,11 @@ describe('graceful shutdown', () => {
     const worker = async (index: number): Promise<void> => {
       while (!stop) {
         try {
-          const res = await fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: PREDICT_BODY });
+          const res = await fetch(`${base}/predict`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: PREDICT_BODY,
+          });
           await res.arrayBuffer();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           // While draining the server closes each connection it answers (app.ts), so it says which answers those were.
@@ -149,7 +155,11 @@ describe('graceful shutdown', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    const fatal = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string } }).find((entry) => entry.level === 60);
+    const fatal = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string } })
+      .find((entry) => entry.level === 60);
     expect(fatal?.msg).toContain('cannot load the model');
     expect(fatal?.err?.message).toContain('metadata.json');
   }, 30_000);
@@ -168,7 +178,11 @@ function heldRequest(port: number, body: string): Promise<{ sendRest(): Promise<
       socket.on('close', () => {
         const final = response.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '');
         const end = final.indexOf('\r\n\r\n');
-        resolveAnswer({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(final)?.[1] ?? 0), head: final.slice(0, end), body: final.slice(end + 4) });
+        resolveAnswer({
+          status: Number(/^HTTP\/1\.1 (\d{3})/.exec(final)?.[1] ?? 0),
+          head: final.slice(0, end),
+          body: final.slice(end + 4),
+        });
       });
     });
     socket.setEncoding('utf8');

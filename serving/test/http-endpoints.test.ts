@@ -16,7 +16,8 @@ const LOW = [-2, ...ZEROS.slice(1)];
 /** scikit-learn's P(fraud) for FEATURES, ZEROS and LOW. */
 const SKLEARN_P1 = [0.5314826369285583, 0.24395786225795746, 0.012354973703622818];
 
-const columns = (rows: number[][]): Record<string, number[]> => Object.fromEntries(NAMES.map((name, j) => [name, rows.map((row) => row[j] as number)]));
+const columns = (rows: number[][]): Record<string, number[]> =>
+  Object.fromEntries(NAMES.map((name, j) => [name, rows.map((row) => row[j] as number)]));
 const instance = (row: number[]): Record<string, number> => Object.fromEntries(NAMES.map((name, j) => [name, row[j] as number]));
 
 let server: RunningServer;
@@ -46,7 +47,14 @@ describe('probes and metadata', () => {
   it('GET /metadata carries metadata.json and loaded_at', async () => {
     const { status, body } = await getJson(`${base}/metadata`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ model_name: 'fraud', model_version: '20240601T000000Z', model_type: 'LogisticRegression', feature_names: NAMES, classes: [0, 1], backend: 'onnx' });
+    expect(body).toMatchObject({
+      model_name: 'fraud',
+      model_version: '20240601T000000Z',
+      model_type: 'LogisticRegression',
+      feature_names: NAMES,
+      classes: [0, 1],
+      backend: 'onnx',
+    });
     expect(body.training_metrics.accuracy).toBeGreaterThan(0.5);
     expect(Date.parse(body.loaded_at)).not.toBeNaN();
   });
@@ -56,7 +64,20 @@ describe('probes and metadata', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     const routes = Object.keys(body.paths);
-    for (const route of ['/health', '/ready', '/metadata', '/metrics', '/openapi.json', '/predict', '/batch_predict', '/v2/health/live', '/v2/health/ready', '/v2/models/{name}', '/v2/models/{name}/ready', '/v2/models/{name}/infer']) {
+    for (const route of [
+      '/health',
+      '/ready',
+      '/metadata',
+      '/metrics',
+      '/openapi.json',
+      '/predict',
+      '/batch_predict',
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/v2/models/{name}',
+      '/v2/models/{name}/ready',
+      '/v2/models/{name}/infer',
+    ]) {
       expect(routes).toContain(route);
     }
     // Every route the app registered is documented (Hono's :param written as OpenAPI's {param}).
@@ -68,10 +89,20 @@ describe('probes and metadata', () => {
 
 describe('POST /predict and /batch_predict', () => {
   it('answers seed 003 `features` with prediction, probability and the echoed request_id', async () => {
-    const { status, body, headers } = await postJson(`${base}/predict`, { features: FEATURES, request_id: 'test_001' }, { 'x-request-id': 'trace-42' });
+    const { status, body, headers } = await postJson(
+      `${base}/predict`,
+      { features: FEATURES, request_id: 'test_001' },
+      { 'x-request-id': 'trace-42' },
+    );
     expect(status).toBe(200);
     expect(headers.get('x-request-id')).toBe('trace-42');
-    expect(body).toMatchObject({ prediction: 1, predictions: [1], model_name: 'fraud', model_version: '20240601T000000Z', request_id: 'test_001' });
+    expect(body).toMatchObject({
+      prediction: 1,
+      predictions: [1],
+      model_name: 'fraud',
+      model_version: '20240601T000000Z',
+      request_id: 'test_001',
+    });
     expect(body.probability).toBeCloseTo(SKLEARN_P1[0] as number, 5);
     expect(body.inference_time_ms).toBeGreaterThanOrEqual(0);
   });
@@ -88,7 +119,10 @@ describe('POST /predict and /batch_predict', () => {
   });
 
   it('answers `instances` on /batch_predict', async () => {
-    const { status, body } = await postJson(`${base}/batch_predict`, { instances: [instance(LOW), instance(FEATURES)], return_probabilities: true });
+    const { status, body } = await postJson(`${base}/batch_predict`, {
+      instances: [instance(LOW), instance(FEATURES)],
+      return_probabilities: true,
+    });
     expect(status).toBe(200);
     expect(body.predictions).toEqual([0, 1]);
     expect(body.probabilities[1][1]).toBeCloseTo(SKLEARN_P1[0] as number, 5);
@@ -96,7 +130,9 @@ describe('POST /predict and /batch_predict', () => {
 
   it('gives each of many concurrent requests its own answer (runs are coalesced under load)', async () => {
     const rows = Array.from({ length: 60 }, (_, i) => [(i % 7) - 3, ...FEATURES.slice(1)]);
-    const alone = await Promise.all(rows.slice(0, 7).map(async (row) => (await postJson(`${base}/predict`, { features: row })).body.probability as number));
+    const alone = await Promise.all(
+      rows.slice(0, 7).map(async (row) => (await postJson(`${base}/predict`, { features: row })).body.probability as number),
+    );
     const together = await Promise.all(rows.map((row, i) => postJson(`${base}/predict`, { features: row, request_id: `r${i}` })));
     together.forEach(({ status, body }, i) => {
       expect(status).toBe(200);
@@ -117,7 +153,10 @@ describe('Open Inference Protocol v2', () => {
       versions: ['20240601T000000Z'],
       platform: 'onnx',
       inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 20] }],
-      outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }],
+      outputs: [
+        { name: 'label', datatype: 'INT64', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] },
+      ],
     });
     expect(await getJson(`${base}/v2/models/fraud/ready`)).toMatchObject({ status: 200, body: { name: 'fraud', ready: true } });
     expect((await getJson(`${base}/v2/models/fraud/versions/20240601T000000Z`)).status).toBe(200);
@@ -135,7 +174,10 @@ describe('Open Inference Protocol v2', () => {
     expect(probabilities).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [2, 2] });
     expect(probabilities?.data[1]).toBeCloseTo(SKLEARN_P1[0] as number, 5);
     expect(probabilities?.data[3]).toBeCloseTo(SKLEARN_P1[2] as number, 5);
-    const versioned = await postJson(`${base}/v2/models/fraud/versions/20240601T000000Z/infer`, { inputs: [{ name: 'input', shape: [1, 20], datatype: 'FP64', data: [FEATURES] }], outputs: [{ name: 'label' }] });
+    const versioned = await postJson(`${base}/v2/models/fraud/versions/20240601T000000Z/infer`, {
+      inputs: [{ name: 'input', shape: [1, 20], datatype: 'FP64', data: [FEATURES] }],
+      outputs: [{ name: 'label' }],
+    });
     expect(versioned.body.outputs).toEqual([{ name: 'label', datatype: 'INT64', shape: [1], data: [1] }]);
   });
 
@@ -160,7 +202,15 @@ describe('GET /metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
-    for (const name of ['ml_requests_total', 'ml_request_duration_seconds_bucket', 'ml_predictions_total', 'model_prediction_latency_seconds_bucket', 'model_load_timestamp', 'process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'ml_requests_total',
+      'ml_request_duration_seconds_bucket',
+      'ml_predictions_total',
+      'model_prediction_latency_seconds_bucket',
+      'model_load_timestamp',
+      'process_cpu_user_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/ml_requests_total\{route="\/predict",method="POST",status="200"\} \d+/);
@@ -191,12 +241,27 @@ describe('bad input: a JSON error, and the server keeps serving', () => {
     ['a string feature', () => postJson(`${base}/predict`, { features: ['0.5', ...FEATURES.slice(1)] }), 422, 'features[0]'],
     ['a null feature', () => postJson(`${base}/predict`, { features: [...FEATURES.slice(0, 19), null] }), 422, 'features[19]'],
     ['1e999 (Infinity)', () => raw(`{"features": [1e999${',0'.repeat(19)}]}`), 422, 'features[0]'],
-    ['-1e999 in a column', () => raw(`{"inputs": {${NAMES.map((n, j) => `"${n}": [0, ${j === 2 ? '-1e999' : '0'}]`).join(',')}}}`), 422, 'inputs.day_of_week[1]'],
+    [
+      '-1e999 in a column',
+      () => raw(`{"inputs": {${NAMES.map((n, j) => `"${n}": [0, ${j === 2 ? '-1e999' : '0'}]`).join(',')}}}`),
+      422,
+      'inputs.day_of_week[1]',
+    ],
     ['a missing column', () => postJson(`${base}/predict`, { inputs: { amount: [1] } }), 422, 'inputs.hour_of_day'],
     ['a misnamed column', () => postJson(`${base}/predict`, { inputs: { ...columns([FEATURES]), amout: [1] } }), 422, 'inputs.amout'],
     ['columns of unequal length', () => postJson(`${base}/predict`, { inputs: badColumns }), 422, 'inputs.ip_risk_score'],
-    ['a boolean in a column', () => postJson(`${base}/predict`, { inputs: { ...columns([FEATURES, FEATURES, FEATURES]), is_online: [0, 1, true] } }), 422, 'inputs.is_online[2]'],
-    ['an instance missing a feature', () => postJson(`${base}/batch_predict`, { instances: [instance(FEATURES), { amount: 1 }] }), 422, 'instances[1].hour_of_day'],
+    [
+      'a boolean in a column',
+      () => postJson(`${base}/predict`, { inputs: { ...columns([FEATURES, FEATURES, FEATURES]), is_online: [0, 1, true] } }),
+      422,
+      'inputs.is_online[2]',
+    ],
+    [
+      'an instance missing a feature',
+      () => postJson(`${base}/batch_predict`, { instances: [instance(FEATURES), { amount: 1 }] }),
+      422,
+      'instances[1].hour_of_day',
+    ],
     ['an array body', () => postJson(`${base}/predict`, [FEATURES]), 422, undefined],
     ['an unknown route', () => postJson(`${base}/predictions`, { features: FEATURES }), 404, undefined],
   ])('%s', async (_name, send, status, field) => {
@@ -229,12 +294,16 @@ describe('bad input: a JSON error, and the server keeps serving', () => {
 /** POSTs without Content-Length (Transfer-Encoding: chunked), in 512-byte chunks. */
 function sendChunked(url: string, text: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     // The server may answer 413 and close before the whole body is written; the response is what counts.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
     for (let i = 0; i < text.length; i += 512) req.write(text.slice(i, i + 512));

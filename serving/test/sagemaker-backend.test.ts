@@ -47,14 +47,34 @@ describe('SageMaker backend, endpoint unreachable', () => {
   beforeAll(async () => {
     port = await closedPort();
   });
-  useAwsEnv(() => ({ AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' }));
+  useAwsEnv(() => ({
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  }));
 
   it('answers 503 with the endpoint named and no stack', async () => {
     const model = new ModelState();
-    model.setBackend(await loadSageMakerBackend({ modelDir: FIXTURE_MODEL_DIR, sagemaker: { endpoint: 'fraud-ep', contentType: 'text/csv', region: 'us-east-1' } }));
+    model.setBackend(
+      await loadSageMakerBackend({
+        modelDir: FIXTURE_MODEL_DIR,
+        sagemaker: { endpoint: 'fraud-ep', contentType: 'text/csv', region: 'us-east-1' },
+      }),
+    );
     model.markWarmedUp();
-    const app = createApp({ model, metrics: createMetrics({ defaultMetrics: false }), logger: createLogger('silent'), maxBodyBytes: 65_536 });
-    const res = await app.request('/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: FEATURES }) });
+    const app = createApp({
+      model,
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger: createLogger('silent'),
+      maxBodyBytes: 65_536,
+    });
+    const res = await app.request('/predict', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: FEATURES }),
+    });
     expect(res.status).toBe(503);
     const body = (await res.json()) as Json;
     expect(body.error.code).toBe('backend_unavailable');
@@ -93,15 +113,25 @@ describe('SageMaker backend, endpoint still being created', () => {
   afterAll(async () => {
     await endpoint.close();
   });
-  useAwsEnv(() => ({ AWS_ENDPOINT_URL: endpoint.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' }));
+  useAwsEnv(() => ({
+    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  }));
 
   it('stays live but not ready while the warm-up call keeps failing, and keeps retrying it', async () => {
     const { logger, logs } = watchedLogger('warn');
-    const server = await startFixtureServer({ SAGEMAKER_ENDPOINT: 'fraud-ep', AWS_REGION: 'us-east-1' }, { defaultMetrics: false, waitForModel: false, logger });
+    const server = await startFixtureServer(
+      { SAGEMAKER_ENDPOINT: 'fraud-ep', AWS_REGION: 'us-east-1' },
+      { defaultMetrics: false, waitForModel: false, logger },
+    );
     try {
       // Two failed warm-ups: the first, and the retry after the back-off. Each reached the endpoint as a row of zeros.
       await logs.until('warm-up prediction failed', 2);
-      const isWarmUp = (call: { path: string; body: string }) => call.path === '/endpoints/fraud-ep/invocations' && call.body === FEATURES.map(() => '0').join(',');
+      const isWarmUp = (call: { path: string; body: string }) =>
+        call.path === '/endpoints/fraud-ep/invocations' && call.body === FEATURES.map(() => '0').join(',');
       expect(endpoint.invocations.length).toBeGreaterThanOrEqual(2);
       expect(endpoint.invocations.every(isWarmUp)).toBe(true);
 
@@ -123,7 +153,12 @@ async function queueMotoResults(results: { body: string; contentType: string }[]
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       region: 'us-east-1',
-      results: results.map(({ body, contentType }) => ({ Body: body, ContentType: contentType, InvokedProductionVariant: 'AllTraffic', CustomAttributes: '' })),
+      results: results.map(({ body, contentType }) => ({
+        Body: body,
+        ContentType: contentType,
+        InvokedProductionVariant: 'AllTraffic',
+        CustomAttributes: '',
+      })),
     }),
   });
   expect(res.status).toBe(201);
@@ -144,7 +179,10 @@ describeWithBench(['moto'], 'SageMaker backend against moto', () => {
       { body: '0.2\n0.7\n', contentType: 'text/csv' },
       { body: 'body', contentType: 'text/xml' },
     ]);
-    server = await startFixtureServer({ SAGEMAKER_ENDPOINT: `mlp-serving-${randomUUID().slice(0, 8)}`, AWS_REGION: 'us-east-1' }, { defaultMetrics: false });
+    server = await startFixtureServer(
+      { SAGEMAKER_ENDPOINT: `mlp-serving-${randomUUID().slice(0, 8)}`, AWS_REGION: 'us-east-1' },
+      { defaultMetrics: false },
+    );
     expect((await getJson(`${server.url}/ready`)).status).toBe(200);
     expect((await getJson(`${server.url}/metadata`)).body.backend).toBe('sagemaker');
 
@@ -155,7 +193,9 @@ describeWithBench(['moto'], 'SageMaker backend against moto', () => {
 
     const low = FEATURES.map(() => -1);
     const batch = await postJson(`${server.url}/predict`, {
-      inputs: Object.fromEntries(((await getJson(`${server.url}/metadata`)).body.feature_names as string[]).map((name, j) => [name, [low[j], FEATURES[j]]])),
+      inputs: Object.fromEntries(
+        ((await getJson(`${server.url}/metadata`)).body.feature_names as string[]).map((name, j) => [name, [low[j], FEATURES[j]]]),
+      ),
       return_probabilities: true,
     });
     expect(batch.status).toBe(200);
@@ -163,7 +203,9 @@ describeWithBench(['moto'], 'SageMaker backend against moto', () => {
     expect(batch.body.probabilities[1][1]).toBeCloseTo(0.7, 5);
 
     // The same rows again: moto answers a body it has seen with the same result.
-    const v2 = await postJson(`${server.url}/v2/models/fraud/infer`, { inputs: [{ name: 'input', shape: [1, 20], datatype: 'FP32', data: FEATURES }] });
+    const v2 = await postJson(`${server.url}/v2/models/fraud/infer`, {
+      inputs: [{ name: 'input', shape: [1, 20], datatype: 'FP32', data: FEATURES }],
+    });
     expect(v2.status).toBe(200);
     expect(v2.body.outputs[0].data).toEqual([1]);
 
@@ -181,12 +223,18 @@ describeWithBench(['moto'], 'SageMaker backend against moto', () => {
       { body: '{"predictions":[{"score":0.4},{"score":0.9}]}', contentType: 'application/json' },
     ]);
     const json = await startFixtureServer(
-      { SAGEMAKER_ENDPOINT: `mlp-serving-${randomUUID().slice(0, 8)}`, SAGEMAKER_CONTENT_TYPE: 'application/json', AWS_REGION: 'us-east-1' },
+      {
+        SAGEMAKER_ENDPOINT: `mlp-serving-${randomUUID().slice(0, 8)}`,
+        SAGEMAKER_CONTENT_TYPE: 'application/json',
+        AWS_REGION: 'us-east-1',
+      },
       { defaultMetrics: false },
     );
     try {
       const names = (await getJson(`${json.url}/metadata`)).body.feature_names as string[];
-      const res = await postJson(`${json.url}/batch_predict`, { instances: [0, 1].map((k) => Object.fromEntries(names.map((name) => [name, k]))) });
+      const res = await postJson(`${json.url}/batch_predict`, {
+        instances: [0, 1].map((k) => Object.fromEntries(names.map((name) => [name, k]))),
+      });
       expect(res.status).toBe(200);
       expect(res.body.predictions).toEqual([0, 1]);
     } finally {

@@ -41,7 +41,10 @@ describe('AWS settings come from the command’s environment', () => {
   });
 
   it('signs outside a client with the environment’s keys when it has them', async () => {
-    expect(await awsCredentials({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' })).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
+    expect(await awsCredentials({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' })).toEqual({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'secret',
+    });
     expect(typeof (await awsCredentials({ AWS_PROFILE: 'ml' }))).toBe('function');
   });
 });

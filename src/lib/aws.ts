@@ -200,9 +200,7 @@ function errorChain(error: unknown): ErrorLike[] {
 
 /** Strip anything that looks like an access key id or a secret from an SDK message before showing it. */
 function redact(message: string): string {
-  return message
-    .replace(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, '$1…')
-    .replace(/\b[A-Za-z0-9/+=]{40}\b/g, '[redacted]');
+  return message.replace(/\b(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, '$1…').replace(/\b[A-Za-z0-9/+=]{40}\b/g, '[redacted]');
 }
 
 function httpStatus(error: ErrorLike): number | undefined {
@@ -246,26 +244,33 @@ export function toMlpError(
 
   // Access denied is a missing permission, not bad credentials: name the action so it can be granted.
   // An HTTP 403 whose body the SDK could not parse is a denial too (proxies and emulators answer in XML).
-  const denied = chain.find((e) => ['AccessDenied', 'AccessDeniedException'].includes(str(e.name) ?? str(e.code) ?? '') || httpStatus(e) === 403);
+  const denied = chain.find(
+    (e) => ['AccessDenied', 'AccessDeniedException'].includes(str(e.name) ?? str(e.code) ?? '') || httpStatus(e) === 403,
+  );
   if (denied) {
     const said = str((denied as { $responseBodyText?: unknown }).$responseBodyText) ?? str(denied.message) ?? '';
     const action = ctx.action ?? /perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(said)?.[1];
-    return new MlpError('credentials', `${ctx.operation} was denied: the caller lacks the IAM permission ${action ?? `for ${ctx.operation}`}.`, {
-      hint: action
-        ? `grant ${action} to the role or user mlp runs as (aws sts get-caller-identity shows which), then run mlp again`
-        : CREDENTIALS_HINT,
-      details: [redact(/User: [^<"]*/.exec(said)?.[0] ?? str(denied.message) ?? '')].filter(Boolean),
-      cause: error,
-    });
+    return new MlpError(
+      'credentials',
+      `${ctx.operation} was denied: the caller lacks the IAM permission ${action ?? `for ${ctx.operation}`}.`,
+      {
+        hint: action
+          ? `grant ${action} to the role or user mlp runs as (aws sts get-caller-identity shows which), then run mlp again`
+          : CREDENTIALS_HINT,
+        details: [redact(/User: [^<"]*/.exec(said)?.[0] ?? str(denied.message) ?? '')].filter(Boolean),
+        cause: error,
+      },
+    );
   }
 
   for (const e of chain) {
     const name = str(e.name);
     const code = str(e.code);
     if ((name && CREDENTIAL_ERROR_NAMES.has(name)) || (code && CREDENTIAL_ERROR_NAMES.has(code))) {
-      const what = name === 'CredentialsProviderError' || name === 'TokenProviderError'
-        ? 'no usable AWS credentials were found'
-        : `AWS rejected the credentials (${name ?? code})`;
+      const what =
+        name === 'CredentialsProviderError' || name === 'TokenProviderError'
+          ? 'no usable AWS credentials were found'
+          : `AWS rejected the credentials (${name ?? code})`;
       return new MlpError('credentials', `${ctx.operation} failed: ${what}.`, { hint: CREDENTIALS_HINT, cause: error });
     }
   }

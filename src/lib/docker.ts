@@ -76,7 +76,11 @@ export async function engineInfo(cli: DockerCli): Promise<EngineInfo> {
   const run = await docker(cli, ['version', '--format', '{{.Server.Version}} {{.Server.Os}} {{.Server.Arch}}']);
   const [serverVersion, os, arch] = (run.stdout.join(' ').trim() || '').split(/\s+/);
   if (run.exitCode !== 0 || !serverVersion || !os || !arch) {
-    const why = run.tail.filter((line) => line.trim() !== '').slice(-2).join(' ') || `docker version exited ${run.exitCode}`;
+    const why =
+      run.tail
+        .filter((line) => line.trim() !== '')
+        .slice(-2)
+        .join(' ') || `docker version exited ${run.exitCode}`;
     throw new MlpError('prerequisite', `No Docker engine answers: ${why}`, { hint: START_ENGINE_HINT });
   }
   return { serverVersion, platform: platformOfArchitecture(arch, os) };
@@ -133,9 +137,13 @@ export async function buildImage(cli: DockerCli, request: BuildRequest): Promise
         hint: 'install docker-buildx (Debian/Ubuntu: apt install docker-buildx-plugin; from source: bash test/bench/buildx.sh install)',
       });
     }
-    throw new MlpError('build', `docker build failed${failure.step ? ` at ${failure.step}` : ''}: ${failure.error ?? `exit ${run.exitCode}`}`, {
-      details: failure.log.length > 0 ? failure.log : run.tail.slice(-20),
-    });
+    throw new MlpError(
+      'build',
+      `docker build failed${failure.step ? ` at ${failure.step}` : ''}: ${failure.error ?? `exit ${run.exitCode}`}`,
+      {
+        details: failure.log.length > 0 ? failure.log : run.tail.slice(-20),
+      },
+    );
   }
   const imageId = await localImageId(cli, request.tags[0]!);
   if (!imageId) throw new MlpError('build', `docker build succeeded but ${request.tags[0]} is not in the local engine.`);
@@ -156,7 +164,12 @@ async function localImageId(cli: DockerCli, ref: string): Promise<string | undef
 export async function localImage(cli: DockerCli, ref: string): Promise<LocalImage | undefined> {
   const run = await docker(cli, ['image', 'inspect', ref]);
   if (run.exitCode !== 0) return undefined;
-  const [image] = JSON.parse(run.stdout.join('\n')) as Array<{ Id: string; Os: string; Architecture: string; Config?: { Labels?: Record<string, string> | null } }>;
+  const [image] = JSON.parse(run.stdout.join('\n')) as Array<{
+    Id: string;
+    Os: string;
+    Architecture: string;
+    Config?: { Labels?: Record<string, string> | null };
+  }>;
   if (!image) return undefined;
   return { id: image.Id, platform: platformOfArchitecture(image.Architecture, image.Os), labels: image.Config?.Labels ?? {} };
 }
@@ -177,7 +190,9 @@ export function isLoopbackRegistry(host: string): boolean {
  * config directory `configDir`.
  */
 export async function login(cli: DockerCli, registry: string, username: string, password: string, configDir: string): Promise<void> {
-  const run = await docker(cli, ['--config', configDir, 'login', '--username', username, '--password-stdin', registry], { input: password });
+  const run = await docker(cli, ['--config', configDir, 'login', '--username', username, '--password-stdin', registry], {
+    input: password,
+  });
   if (run.exitCode !== 0) {
     throw new MlpError('push', `docker login to ${registry} failed: ${lastMeaningful(run.tail)}`, {
       hint: 'check that the registry is reachable and the credentials are current',
@@ -192,7 +207,12 @@ export interface PushOutcome {
   tail: string[];
 }
 
-export async function pushImage(cli: DockerCli, ref: string, configDir: string | undefined, onLine?: (line: string) => void): Promise<PushOutcome> {
+export async function pushImage(
+  cli: DockerCli,
+  ref: string,
+  configDir: string | undefined,
+  onLine?: (line: string) => void,
+): Promise<PushOutcome> {
   const run = await docker(cli, [...(configDir ? ['--config', configDir] : []), 'push', ref], { ...(onLine ? { onLine } : {}) });
   const digest = run.stdout.map((line) => /digest: (sha256:[0-9a-f]{64})/.exec(line)?.[1]).find(Boolean);
   return { ok: run.exitCode === 0 && digest !== undefined, ...(digest ? { digest } : {}), tail: run.tail };
@@ -220,7 +240,9 @@ export async function remoteManifest(cli: DockerCli, ref: string, configDir: str
   if (run.exitCode !== 0) {
     const why = lastMeaningful(run.tail);
     if (/no such manifest|manifest unknown|not found|name unknown|does not exist/i.test(why)) return undefined;
-    throw new MlpError('push', `Could not ask ${host} whether it has ${ref}: ${why}`, { hint: 'check that the registry is reachable and you are logged in' });
+    throw new MlpError('push', `Could not ask ${host} whether it has ${ref}: ${why}`, {
+      hint: 'check that the registry is reachable and you are logged in',
+    });
   }
   const parsed = JSON.parse(run.stdout.join('\n')) as ManifestEntry | ManifestEntry[];
   const entries = Array.isArray(parsed) ? parsed : [parsed];
@@ -239,7 +261,12 @@ interface ManifestEntry {
 }
 
 function lastMeaningful(lines: readonly string[]): string {
-  return lines.filter((line) => line.trim() !== '').slice(-1)[0]?.trim() ?? 'no output';
+  return (
+    lines
+      .filter((line) => line.trim() !== '')
+      .slice(-1)[0]
+      ?.trim() ?? 'no output'
+  );
 }
 
 export interface ContainerState {
@@ -304,7 +331,9 @@ export async function runContainer(cli: DockerCli, request: RunContainerRequest)
   const id = run.stdout.join('').trim();
   if (run.exitCode !== 0 || !id) {
     throw new MlpError('rollout', `docker run ${request.name} failed: ${lastMeaningful(run.tail)}`, {
-      hint: /port is already allocated|address already in use/i.test(run.tail.join(' ')) ? `port ${request.publish.hostPort} is taken; stop what uses it or change services[].port` : undefined,
+      hint: /port is already allocated|address already in use/i.test(run.tail.join(' '))
+        ? `port ${request.publish.hostPort} is taken; stop what uses it or change services[].port`
+        : undefined,
     });
   }
   return id;

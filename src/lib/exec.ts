@@ -74,10 +74,14 @@ export async function runProgram(file: string, args: readonly string[], options:
   }
   // Spawn failures other than ENOENT (EACCES, a missing cwd, …) have no exit code and no signal.
   if (result.failed && result.exitCode === undefined && result.signal === undefined && !result.timedOut && !result.isCanceled) {
-    throw new MlpError('prerequisite', `Could not start ${options.displayName ?? file}: ${result.shortMessage ?? result.message ?? 'unknown error'}`, {
-      hint: 'Check that the program is executable and the working directory exists.',
-      cause: result.cause,
-    });
+    throw new MlpError(
+      'prerequisite',
+      `Could not start ${options.displayName ?? file}: ${result.shortMessage ?? result.message ?? 'unknown error'}`,
+      {
+        hint: 'Check that the program is executable and the working directory exists.',
+        cause: result.cause,
+      },
+    );
   }
   return {
     exitCode: result.exitCode,
@@ -90,7 +94,11 @@ export async function runProgram(file: string, args: readonly string[], options:
 }
 
 /** Runs a program and returns its trimmed stdout, or undefined when it fails or does not exist. */
-export async function captureOutput(file: string, args: readonly string[], options: Pick<RunProgramOptions, 'cwd' | 'baseEnv' | 'env' | 'signal'>): Promise<string | undefined> {
+export async function captureOutput(
+  file: string,
+  args: readonly string[],
+  options: Pick<RunProgramOptions, 'cwd' | 'baseEnv' | 'env' | 'signal'>,
+): Promise<string | undefined> {
   const lines: string[] = [];
   try {
     const result = await runProgram(file, args, {

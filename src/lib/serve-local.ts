@@ -87,7 +87,9 @@ async function requireModelFiles(modelDir: string, what: string): Promise<void> 
 export async function serveModel(context: CommandContext, served: ServedModel, request: ServeRequest): Promise<void> {
   const entry = await stat(SERVER_ENTRY).catch(() => undefined);
   if (!entry?.isFile()) {
-    throw new MlpError('prerequisite', `The serving app is not built (${SERVER_ENTRY} is missing).`, { hint: 'Run "npm run build" in mlp.' });
+    throw new MlpError('prerequisite', `The serving app is not built (${SERVER_ENTRY} is missing).`, {
+      hint: 'Run "npm run build" in mlp.',
+    });
   }
   const url = `http://${request.host.includes(':') ? `[${request.host}]` : request.host}:${request.port}`;
   context.output.info(`serving ${served.origin} from ${served.modelDir} on ${url} (Ctrl-C stops it)`);
@@ -104,10 +106,14 @@ export async function serveModel(context: CommandContext, served: ServedModel, r
   ready.abort();
   // Ctrl-C reaches the server as SIGTERM (execa's cancelSignal): it drains and exits 0, which is success here.
   if (result.canceled || result.exitCode === 0) return;
-  throw new MlpError('serve', `The serving app stopped with ${result.exitCode === undefined ? `signal ${result.signal}` : `exit code ${result.exitCode}`}.`, {
-    details: result.tail.slice(-10),
-    hint: 'Its last log lines are above; a model that does not load, or a port in use (--port), are the usual causes.',
-  });
+  throw new MlpError(
+    'serve',
+    `The serving app stopped with ${result.exitCode === undefined ? `signal ${result.signal}` : `exit code ${result.exitCode}`}.`,
+    {
+      details: result.tail.slice(-10),
+      hint: 'Its last log lines are above; a model that does not load, or a port in use (--port), are the usual causes.',
+    },
+  );
 }
 
 /** Polls /ready and prints one line when the model is loaded, so a person knows when to send requests. */

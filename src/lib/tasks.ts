@@ -11,7 +11,12 @@ export interface TaskSpec {
   run(signal: AbortSignal): Promise<void>;
 }
 
-export async function runTasks(output: Output, tasks: readonly TaskSpec[], signal: AbortSignal, options: { concurrent?: number } = {}): Promise<void> {
+export async function runTasks(
+  output: Output,
+  tasks: readonly TaskSpec[],
+  signal: AbortSignal,
+  options: { concurrent?: number } = {},
+): Promise<void> {
   // With --json nothing is drawn, so listr2 (about 5 % of a no-op `mlp build --json`) is not even loaded.
   if (output.json) return runSilently(tasks, signal, options.concurrent ?? 1);
   const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');

@@ -38,12 +38,22 @@ function buildHello(): Promise<string> {
     buildDir = await mkdtemp(join(tmpdir(), 'mlp-bench-build-'));
     await writeFile(
       join(buildDir, 'Dockerfile'),
-      ['ARG BASE_IMAGE', 'FROM ${BASE_IMAGE}', 'RUN node -e "require(\'node:fs\').writeFileSync(\'/hello.txt\', \'ok\')"', 'CMD ["node", "--version"]', ''].join('\n'),
+      [
+        'ARG BASE_IMAGE',
+        'FROM ${BASE_IMAGE}',
+        "RUN node -e \"require('node:fs').writeFileSync('/hello.txt', 'ok')\"",
+        'CMD ["node", "--version"]',
+        '',
+      ].join('\n'),
     );
     // --network none: the build must work with no network at all.
-    await exec('docker', ['build', '--network', 'none', '-q', '--build-arg', `BASE_IMAGE=${benchStatus().baseImage.image}`, '-t', localImage, buildDir], {
-      env: { ...process.env, DOCKER_CLI_HINTS: 'false' },
-    });
+    await exec(
+      'docker',
+      ['build', '--network', 'none', '-q', '--build-arg', `BASE_IMAGE=${benchStatus().baseImage.image}`, '-t', localImage, buildDir],
+      {
+        env: { ...process.env, DOCKER_CLI_HINTS: 'false' },
+      },
+    );
     return localImage;
   })();
   return built;

@@ -111,7 +111,8 @@ describeWithBench(['kube'], 'bench self-check: Kubernetes (real control plane, k
     await apps.createNamespacedDeployment({ namespace, body: deployment('web', 2, 'registry.example/mlp/web:1') });
     const available = await until('Deployment web to be available', async () => {
       const d = await apps.readNamespacedDeployment({ name: 'web', namespace });
-      const ok = d.status?.availableReplicas === 2 && d.status.updatedReplicas === 2 && d.status.observedGeneration === d.metadata?.generation;
+      const ok =
+        d.status?.availableReplicas === 2 && d.status.updatedReplicas === 2 && d.status.observedGeneration === d.metadata?.generation;
       return ok ? d : undefined;
     });
     expect(available.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
@@ -156,7 +157,10 @@ describeWithBench(['kube'], 'bench self-check: Kubernetes (real control plane, k
       namespace,
       body: {
         metadata: { name: 'train' },
-        spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'train', image: 'registry.example/mlp/train:1' }] } } },
+        spec: {
+          backoffLimit: 0,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'train', image: 'registry.example/mlp/train:1' }] } },
+        },
       },
     });
     const job = await until('Job train to complete', async () => {
@@ -212,7 +216,12 @@ describeWithBench(['kube'], 'bench self-check: Kubernetes (real control plane, k
           metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
         },
       } as KubernetesObject,
-      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'api', namespace }, spec: { minAvailable: 1, selector } } as KubernetesObject,
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'api', namespace },
+        spec: { minAvailable: 1, selector },
+      } as KubernetesObject,
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
@@ -224,7 +233,12 @@ describeWithBench(['kube'], 'bench self-check: Kubernetes (real control plane, k
         kind: 'Ingress',
         metadata: { name: 'api', namespace },
         spec: {
-          rules: [{ host: 'api.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } }] } }],
+          rules: [
+            {
+              host: 'api.example',
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } }] },
+            },
+          ],
         },
       } as KubernetesObject,
     ];

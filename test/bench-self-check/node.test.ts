@@ -128,11 +128,18 @@ describeWithBench(['kube', 'node', 'docker', 'baseImage', 'registry'], 'bench se
     // The image: FROM the bench base image, no network, pushed to the bench registry and referenced by digest.
     buildDir = await mkdtemp(join(tmpdir(), 'mlp-bench-node-'));
     await writeFile(join(buildDir, 'server.js'), SERVER);
-    await writeFile(join(buildDir, 'Dockerfile'), ['ARG BASE_IMAGE', 'FROM ${BASE_IMAGE}', 'COPY server.js /app/server.js', 'CMD ["node", "/app/server.js"]', ''].join('\n'));
+    await writeFile(
+      join(buildDir, 'Dockerfile'),
+      ['ARG BASE_IMAGE', 'FROM ${BASE_IMAGE}', 'COPY server.js /app/server.js', 'CMD ["node", "/app/server.js"]', ''].join('\n'),
+    );
     const local = `${benchStatus().registry.url}/mlp-bench-test/node-check:${tag}`;
-    await exec('docker', ['build', '--network', 'none', '-q', '--build-arg', `BASE_IMAGE=${benchStatus().baseImage.image}`, '-t', local, buildDir], {
-      env: { ...process.env, DOCKER_CLI_HINTS: 'false' },
-    });
+    await exec(
+      'docker',
+      ['build', '--network', 'none', '-q', '--build-arg', `BASE_IMAGE=${benchStatus().baseImage.image}`, '-t', local, buildDir],
+      {
+        env: { ...process.env, DOCKER_CLI_HINTS: 'false' },
+      },
+    );
     await exec('docker', ['push', '-q', local]);
     const { stdout } = await exec('docker', ['image', 'inspect', '--format', '{{join .RepoDigests "\\n"}}', local]);
     remote = stdout.split('\n').find((d) => d.startsWith(`${benchStatus().registry.url}/mlp-bench-test/node-check@sha256:`)) ?? '';
@@ -141,7 +148,8 @@ describeWithBench(['kube', 'node', 'docker', 'baseImage', 'registry'], 'bench se
 
   afterAll(async () => {
     await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
-    if (remote) await exec('docker', ['image', 'rm', '-f', `${benchStatus().registry.url}/mlp-bench-test/node-check:${tag}`]).catch(() => undefined);
+    if (remote)
+      await exec('docker', ['image', 'rm', '-f', `${benchStatus().registry.url}/mlp-bench-test/node-check:${tag}`]).catch(() => undefined);
     if (buildDir) await rm(buildDir, { recursive: true, force: true });
   });
 

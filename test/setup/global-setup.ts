@@ -142,12 +142,14 @@ async function probeNode(kube: ComponentStatus): Promise<BenchStatus['node']> {
       timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000);
     });
     const node = await Promise.race([kc.makeApiClient(k8s.CoreV1Api).readNode({ name: REAL_NODE }), timeout]);
-    if (node.metadata?.labels?.['mlp.dev/bench-node'] !== 'real') return { up: false, why: `node ${REAL_NODE} is not labelled mlp.dev/bench-node=real` };
+    if (node.metadata?.labels?.['mlp.dev/bench-node'] !== 'real')
+      return { up: false, why: `node ${REAL_NODE} is not labelled mlp.dev/bench-node=real` };
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status === 'True') return { up: true, name: REAL_NODE };
     return { up: false, why: `node ${REAL_NODE} is not Ready (${ready?.reason ?? 'no Ready condition'}: ${ready?.message ?? ''})` };
   } catch (error) {
-    if ((error as { code?: number }).code === 404) return { up: false, why: `the bench cluster has no node ${REAL_NODE} (started by test/bench/node.sh up)` };
+    if ((error as { code?: number }).code === 404)
+      return { up: false, why: `the bench cluster has no node ${REAL_NODE} (started by test/bench/node.sh up)` };
     return { up: false, why: `reading node ${REAL_NODE} failed: ${lastLine((error as Error).message.split('\n')[0] ?? '')}` };
   } finally {
     clearTimeout(timer);
@@ -177,8 +179,11 @@ export default async function setup(project: TestProject): Promise<void> {
       upNote = `test/bench/up.sh ${r.error ?? `exited ${r.code}`}`;
     } else {
       // Say what was started in the background, so nobody wonders where the processes came from.
-      const started = r.output.split('\n').filter((l) => /^(docker|registry|moto|base image|python image|kube|node): (started|starting|built|importing|debootstrap)/.test(l));
-      if (started.length > 0) process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
+      const started = r.output
+        .split('\n')
+        .filter((l) => /^(docker|registry|moto|base image|python image|kube|node): (started|starting|built|importing|debootstrap)/.test(l));
+      if (started.length > 0)
+        process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
     }
   }
 

@@ -127,7 +127,10 @@ export function realNodeName(): string {
 }
 
 /** What a pod spec needs to be placed on the real node: its label as nodeSelector and a toleration of its taint. */
-export function realNodePlacement(): { nodeSelector: Record<string, string>; tolerations: { key: string; operator: 'Exists'; effect: 'NoSchedule' }[] } {
+export function realNodePlacement(): {
+  nodeSelector: Record<string, string>;
+  tolerations: { key: string; operator: 'Exists'; effect: 'NoSchedule' }[];
+} {
   return {
     nodeSelector: { [REAL_NODE_LABEL.key]: REAL_NODE_LABEL.value },
     tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists', effect: REAL_NODE_TAINT.effect }],

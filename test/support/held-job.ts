@@ -32,8 +32,13 @@ export async function waitForJobPod(kubeConfig: KubeConfig, namespace: string, s
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { items } = await core.listNamespacedPod({ namespace, labelSelector: 'batch.kubernetes.io/job-name' }).catch(() => ({ items: [] as V1Pod[] }));
-    const pod = items.find((candidate) => (candidate.metadata?.creationTimestamp?.getTime() ?? 0) >= since.getTime() - 1000 && candidate.status?.phase === 'Running');
+    const { items } = await core
+      .listNamespacedPod({ namespace, labelSelector: 'batch.kubernetes.io/job-name' })
+      .catch(() => ({ items: [] as V1Pod[] }));
+    const pod = items.find(
+      (candidate) =>
+        (candidate.metadata?.creationTimestamp?.getTime() ?? 0) >= since.getTime() - 1000 && candidate.status?.phase === 'Running',
+    );
     if (pod) return pod;
     if (Date.now() > deadline) throw new Error(`no running Job pod in ${namespace} within ${timeoutMs} ms`);
     await sleep(500);
@@ -43,10 +48,12 @@ export async function waitForJobPod(kubeConfig: KubeConfig, namespace: string, s
 /** Ends the held pod with `exitCode` (kwok then marks it Succeeded or Failed, and the Job controller the Job). */
 export async function endHeldPod(kubeConfig: KubeConfig, pod: V1Pod, exitCode: number): Promise<void> {
   const { CoreV1Api, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
-  await kubeConfig
-    .makeApiClient(CoreV1Api)
-    .patchNamespacedPod(
-      { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { metadata: { annotations: { 'bench.mlp.dev/exit-code': String(exitCode) } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  await kubeConfig.makeApiClient(CoreV1Api).patchNamespacedPod(
+    {
+      name: pod.metadata!.name!,
+      namespace: pod.metadata!.namespace!,
+      body: { metadata: { annotations: { 'bench.mlp.dev/exit-code': String(exitCode) } } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }

@@ -51,12 +51,15 @@ export async function startRecordingProxy(upstream: string, options: { keepBodie
     const chunks: Buffer[] = [];
     // Node's server already answered "100 Continue" to the client; the upstream request sends its body at once.
     const { expect: _continue, ...headers } = incoming.headers;
-    const forwarded = http.request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers }, (answer) => {
-      record.status = answer.statusCode;
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-      answer.on('end', () => (record.answered = clock += 1));
-    });
+    const forwarded = http.request(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers },
+      (answer) => {
+        record.status = answer.statusCode;
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+        answer.on('end', () => (record.answered = clock += 1));
+      },
+    );
     forwarded.on('error', (error) => outgoing.destroy(error));
     if (options.keepBodies) incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {

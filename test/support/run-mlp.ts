@@ -40,12 +40,19 @@ export async function runMlp(argv: readonly string[], options: RunMlpOptions = {
   const stderr = new CapturedStream(options.tty ?? false);
   // A clean environment by default, so the developer's own AWS or CI variables can't change what tests see.
   const env = options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME };
-  const exitCode = await main(argv, { stdout, stderr, env, cwd: options.cwd ?? process.cwd() }, options.signal ? { signal: options.signal } : {});
+  const exitCode = await main(
+    argv,
+    { stdout, stderr, env, cwd: options.cwd ?? process.cwd() },
+    options.signal ? { signal: options.signal } : {},
+  );
   return { exitCode, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** A command context over captured streams, for tests that call the library directly (as a command would). */
-export async function contextForTest(dir = process.cwd(), env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME }): Promise<CommandContext> {
+export async function contextForTest(
+  dir = process.cwd(),
+  env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME },
+): Promise<CommandContext> {
   const io = { stdout: new CapturedStream(false), stderr: new CapturedStream(false), env, cwd: dir };
   return createContext(io, { dir, json: false, verbose: false, color: false, yes: false }, new AbortController().signal);
 }

@@ -22,7 +22,8 @@ interface Counts {
   skipped: number;
 }
 
-const breakdown = (label: string, { passed, failed, skipped }: Counts): string => `${label}: ${passed} passed / ${failed} failed / ${skipped} skipped`;
+const breakdown = (label: string, { passed, failed, skipped }: Counts): string =>
+  `${label}: ${passed} passed / ${failed} failed / ${skipped} skipped`;
 
 function isBenchSelfCheck(testModule: Pick<TestModule, 'relativeModuleId'>): boolean {
   return path.normalize(testModule.relativeModuleId).startsWith(BENCH_SELF_CHECK_DIR);

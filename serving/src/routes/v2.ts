@@ -54,7 +54,12 @@ export function v2Routes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
       outputs.push({ name: 'label', datatype: labelDatatype(backend), shape: [request.rowCount], data: prediction.labels });
     }
     if (request.outputs === undefined || request.outputs.includes('probabilities')) {
-      outputs.push({ name: 'probabilities', datatype: 'FP32', shape: [request.rowCount, metadata.classes.length], data: Array.from(prediction.probabilities) });
+      outputs.push({
+        name: 'probabilities',
+        datatype: 'FP32',
+        shape: [request.rowCount, metadata.classes.length],
+        data: Array.from(prediction.probabilities),
+      });
     }
     return c.json({
       model_name: metadata.model_name,
@@ -72,13 +77,18 @@ export function v2Routes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
 /** The backend when the URL names the loaded model (and version, if given); a 404 otherwise. */
 function namedBackend(model: ModelState, c: Context): ModelBackend {
   const { backend } = model;
-  if (backend === undefined) throw new ServingError(503, 'backend_unavailable', 'the model is still loading; retry when GET /v2/health/ready answers 200');
+  if (backend === undefined)
+    throw new ServingError(503, 'backend_unavailable', 'the model is still loading; retry when GET /v2/health/ready answers 200');
   const name = c.req.param('name');
   const version = c.req.param('version');
   const { model_name: loadedName, model_version: loadedVersion } = backend.metadata;
   if (name !== loadedName) throw new ServingError(404, 'model_not_found', `no model named "${name}"; this server serves "${loadedName}"`);
   if (version !== undefined && version !== loadedVersion) {
-    throw new ServingError(404, 'model_not_found', `model "${name}" has no version "${version}"; this server serves version "${loadedVersion}"`);
+    throw new ServingError(
+      404,
+      'model_not_found',
+      `model "${name}" has no version "${version}"; this server serves version "${loadedVersion}"`,
+    );
   }
   return backend;
 }

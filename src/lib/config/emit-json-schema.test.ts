@@ -19,7 +19,17 @@ describe('schema/mlp.schema.json', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema.required).toEqual(['apiVersion', 'name', 'services']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties.profiles!.items!.properties)).toEqual(['name', 'activation', 'aws', 'registry', 'cluster', 'build', 'deploy', 'training', 'services']);
+    expect(Object.keys(schema.properties.profiles!.items!.properties)).toEqual([
+      'name',
+      'activation',
+      'aws',
+      'registry',
+      'cluster',
+      'build',
+      'deploy',
+      'training',
+      'services',
+    ]);
     expect(JSON.stringify(schema.properties.services)).toContain('"default":8080');
   });
 });

@@ -16,7 +16,9 @@ describe('interpolateString', () => {
 
   it('reports an unset variable without a default, with the hint to export it or give a default', () => {
     const result = interpolateString('--token ${TOKEN}', {});
-    expect(result.problems).toEqual([{ message: 'uses ${TOKEN}, which is not set', hint: 'export TOKEN=…, or give a default: ${TOKEN:-value}' }]);
+    expect(result.problems).toEqual([
+      { message: 'uses ${TOKEN}, which is not set', hint: 'export TOKEN=…, or give a default: ${TOKEN:-value}' },
+    ]);
     expect(result.value).toBe('--token ${TOKEN}');
   });
 
@@ -25,7 +27,10 @@ describe('interpolateString', () => {
   });
 
   it('turns $${ into a literal ${', () => {
-    expect(interpolateString('echo $${HOME} and ${USER}', { USER: 'ml', HOME: '/root' })).toEqual({ value: 'echo ${HOME} and ml', problems: [] });
+    expect(interpolateString('echo $${HOME} and ${USER}', { USER: 'ml', HOME: '/root' })).toEqual({
+      value: 'echo ${HOME} and ml',
+      problems: [],
+    });
   });
 
   it('leaves ${MLP_*} references for mlp to fill at run time, even when set', () => {
@@ -57,7 +62,11 @@ describe('interpolateDocument', () => {
   it('returns each problem with the path of its value', () => {
     const doc = load(['services:', '  - name: a', '    env: { TOKEN: "${TOKEN}" }'].join('\n'));
     expect(interpolateDocument(doc, {})).toEqual([
-      { path: ['services', 0, 'env', 'TOKEN'], message: 'uses ${TOKEN}, which is not set', hint: 'export TOKEN=…, or give a default: ${TOKEN:-value}' },
+      {
+        path: ['services', 0, 'env', 'TOKEN'],
+        message: 'uses ${TOKEN}, which is not set',
+        hint: 'export TOKEN=…, or give a default: ${TOKEN:-value}',
+      },
     ]);
   });
 });

@@ -66,14 +66,22 @@ function describeIssue(issue: Issue, path: FieldPath, schema: z.ZodType, root: u
     case 'invalid_type': {
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
       if (missing) return [{ path, message: `is required (${expected})` }];
-      const hint = issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean') ? 'quote the value to keep it a string' : undefined;
+      const hint =
+        issue.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')
+          ? 'quote the value to keep it a string'
+          : undefined;
       return [{ path, message: `expected ${expected}, got ${describeValue(input)}`, ...(hint ? { hint } : {}) }];
     }
     case 'invalid_value': {
       const values = issue.values as readonly unknown[];
       if (missing) return [{ path, message: `is required: ${values.length === 1 ? quoted(values) : `one of ${quoted(values)}`}` }];
       const suggestion = typeof input === 'string' ? didYouMean(input, values.map(String)) : '';
-      return [{ path, message: `must be ${values.length === 1 ? quoted(values) : `one of ${quoted(values)}`}, got ${describeValue(input)}${suggestion}` }];
+      return [
+        {
+          path,
+          message: `must be ${values.length === 1 ? quoted(values) : `one of ${quoted(values)}`}, got ${describeValue(input)}${suggestion}`,
+        },
+      ];
     }
     case 'invalid_union': {
       if (typeof loose.discriminator === 'string') {
@@ -96,7 +104,12 @@ function describeIssue(issue: Issue, path: FieldPath, schema: z.ZodType, root: u
       const inclusive = issue.inclusive !== false;
       const got = missing ? '' : `, got ${describeValue(input)}`;
       if (issue.origin === 'array') {
-        return [{ path, message: `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} item${Number(bound) === 1 ? '' : 's'}` }];
+        return [
+          {
+            path,
+            message: `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} item${Number(bound) === 1 ? '' : 's'}`,
+          },
+        ];
       }
       if (issue.origin === 'string') {
         if (issue.code === 'too_small' && Number(bound) === 1) return [{ path, message: 'must not be empty' }];
@@ -116,11 +129,20 @@ function describeIssue(issue: Issue, path: FieldPath, schema: z.ZodType, root: u
  * A plain union (`command: string | string[]`): when one branch matched the value's type, its deeper issues
  * say most; otherwise list what was expected.
  */
-function describeUnion(branches: readonly (readonly Issue[])[], path: FieldPath, schema: z.ZodType, root: unknown, input: unknown, missing: boolean): PathIssue[] {
+function describeUnion(
+  branches: readonly (readonly Issue[])[],
+  path: FieldPath,
+  schema: z.ZodType,
+  root: unknown,
+  input: unknown,
+  missing: boolean,
+): PathIssue[] {
   const typed = branches.find((branch) => branch.every((issue) => !(issue.code === 'invalid_type' && issue.path.length === 0)));
   if (typed !== undefined) return typed.flatMap((issue) => describeIssue(issue, [...path, ...issue.path], schema, root));
   const expected = branches
-    .flatMap((branch) => branch.filter((issue) => issue.code === 'invalid_type').map((issue) => (issue.code === 'invalid_type' ? issue.expected : '')))
+    .flatMap((branch) =>
+      branch.filter((issue) => issue.code === 'invalid_type').map((issue) => (issue.code === 'invalid_type' ? issue.expected : '')),
+    )
     .map((name) => (name === 'array' ? 'a list of strings' : (TYPE_NAMES[name] ?? name)));
   const unique = [...new Set(expected)];
   const list = unique.length <= 1 ? (unique[0] ?? 'another value') : `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
@@ -152,7 +174,9 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType | undefined {
     const discriminator = (schema.def as { discriminator: string }).discriminator;
     const wanted = value !== null && typeof value === 'object' ? (value as Loose)[discriminator] : undefined;
     const options = schema.options as z.ZodType[];
-    return options.find((option) => option instanceof z.ZodObject && (option.shape as Record<string, z.ZodType>)[discriminator]?.safeParse(wanted).success);
+    return options.find(
+      (option) => option instanceof z.ZodObject && (option.shape as Record<string, z.ZodType>)[discriminator]?.safeParse(wanted).success,
+    );
   }
   return schema;
 }

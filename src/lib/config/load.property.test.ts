@@ -33,7 +33,10 @@ interface Example {
 }
 
 function candidateDirs(): string[] {
-  const under = (dir: string) => readdirSync(dir).map((name) => path.join(dir, name)).filter((child) => statSync(child).isDirectory());
+  const under = (dir: string) =>
+    readdirSync(dir)
+      .map((name) => path.join(dir, name))
+      .filter((child) => statSync(child).isDirectory());
   return [...under(path.join(ROOT, 'examples')), ...under(path.join(import.meta.dirname, 'fixtures'))].filter((dir) => {
     try {
       return statSync(path.join(dir, 'mlp.yaml')).isFile();
@@ -67,7 +70,12 @@ async function validExamples(): Promise<Example[]> {
     const raw = doc.toJS() as { profiles?: Array<{ name?: string }> };
     const profiles = [undefined, ...(raw.profiles ?? []).map((profile) => profile.name)];
     const loads = await Promise.all(
-      profiles.map((profile) => loadProjectConfig({ dir: source, profile, env: ENV }).then(() => true, () => false)),
+      profiles.map((profile) =>
+        loadProjectConfig({ dir: source, profile, env: ENV }).then(
+          () => true,
+          () => false,
+        ),
+      ),
     );
     if (!loads.every(Boolean)) continue;
     // The loader reads only mlp.yaml; the other files are copied so relative references still resolve.
@@ -87,7 +95,20 @@ const key = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 12 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('name', 'services', 'profiles', 'model', 'source', 'path', 'replicas', 'env', 'activation', '__proto__', '<<', ''),
+    arbitrary: fc.constantFrom(
+      'name',
+      'services',
+      'profiles',
+      'model',
+      'source',
+      'path',
+      'replicas',
+      'env',
+      'activation',
+      '__proto__',
+      '<<',
+      '',
+    ),
   },
 );
 /** Scalars: every JSON kind, YAML's own (.nan, .inf), and strings mlp reads specially. */
@@ -98,8 +119,40 @@ const scalar = fc.oneof(
   fc.double(),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 8 }),
-  fc.constantFrom('${UNSET}', '${UNSET:-3}', '${DATA_BUCKET}', '$${literal}', '${', '${1bad}', '${MLP_OUTPUT_DIR}', '', ' ', '~', 'null', '0x10', '1e3', 'yes'),
-  fc.constantFrom('mlp/v1', 'training', 'dir', 'sagemaker', 'eks', 'local', 'ecr', 'generic', 'POST', 'GET', 'fraud', 'api', 'ranker', '250m', '1Gi', '/x'),
+  fc.constantFrom(
+    '${UNSET}',
+    '${UNSET:-3}',
+    '${DATA_BUCKET}',
+    '$${literal}',
+    '${',
+    '${1bad}',
+    '${MLP_OUTPUT_DIR}',
+    '',
+    ' ',
+    '~',
+    'null',
+    '0x10',
+    '1e3',
+    'yes',
+  ),
+  fc.constantFrom(
+    'mlp/v1',
+    'training',
+    'dir',
+    'sagemaker',
+    'eks',
+    'local',
+    'ecr',
+    'generic',
+    'POST',
+    'GET',
+    'fraud',
+    'api',
+    'ranker',
+    '250m',
+    '1Gi',
+    '/x',
+  ),
 );
 const { yamlValue } = fc.letrec((tie) => ({
   yamlValue: fc.oneof(
@@ -146,7 +199,8 @@ function faultsOf(outcome: unknown, file: string, lines: number, at: FieldPath, 
   });
   // With a profile applied, a valid value in the base can break a service the profile adds, which is reported
   // in the profile; without one, some issue must be about the value written.
-  if (profile === undefined && !outcome.issues.some((issue) => isAbout(issue.path, at))) faults.push(`no issue is about ${formatPath(at) || '(root)'}`);
+  if (profile === undefined && !outcome.issues.some((issue) => isAbout(issue.path, at)))
+    faults.push(`no issue is about ${formatPath(at) || '(root)'}`);
   return faults.length === 0 ? [] : [...faults, ...outcome.details];
 }
 
@@ -169,7 +223,9 @@ describe('loadProjectConfig on arbitrary values at every path of the examples', 
 
   it('finds the examples and their paths', () => {
     const names = examples.map((example) => example.name);
-    expect(names).toEqual(expect.arrayContaining(['examples/fraud', 'src/lib/config/fixtures/minimal', 'src/lib/config/fixtures/profiles']));
+    expect(names).toEqual(
+      expect.arrayContaining(['examples/fraud', 'src/lib/config/fixtures/minimal', 'src/lib/config/fixtures/profiles']),
+    );
     for (const example of examples) expect(example.paths.length).toBeGreaterThan(3);
   });
 
@@ -178,7 +234,12 @@ describe('loadProjectConfig on arbitrary values at every path of the examples', 
     it(title, async () => {
       for (const [index, at] of example.paths.entries()) {
         // At a mapping, half the runs add a key (arbitrary, or one mlp knows) instead of replacing the mapping.
-        const where = example.maps.has(formatPath(at)) ? fc.oneof(fc.constant(at), key.map((name) => [...at, name])) : fc.constant(at);
+        const where = example.maps.has(formatPath(at))
+          ? fc.oneof(
+              fc.constant(at),
+              key.map((name) => [...at, name]),
+            )
+          : fc.constant(at);
         await fc.assert(
           fc.asyncProperty(where, anyValue, fc.constantFrom(...example.profiles), (written, value, profile) =>
             check(example, written, value, profile),

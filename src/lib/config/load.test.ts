@@ -53,7 +53,7 @@ describe('loadProjectConfig', () => {
     expect((smoke.body as { features: number[] }).features).toHaveLength(20);
   });
 
-  it('applies each of the example\'s profiles', async () => {
+  it("applies each of the example's profiles", async () => {
     const dev = await loadProjectConfig({ dir: example, profile: 'dev', env: {} });
     expect(dev.profile).toBe('dev');
     expect(dev.config.services[0]).toMatchObject({ replicas: 1, autoscaling: { enabled: false } });
@@ -122,7 +122,17 @@ describe('loadProjectConfig', () => {
   });
 
   it('suggests the key that was meant for a misspelt one, and lists the allowed values of an enum', async () => {
-    const dir = project([...BASE, '    replica: 2', 'deploy:', '  targt: eks', 'regstry: {}', 'cluster: { name: prod, namespace: ml }', 'aws: { region: us-east-1 }'].join('\n'));
+    const dir = project(
+      [
+        ...BASE,
+        '    replica: 2',
+        'deploy:',
+        '  targt: eks',
+        'regstry: {}',
+        'cluster: { name: prod, namespace: ml }',
+        'aws: { region: us-east-1 }',
+      ].join('\n'),
+    );
     const error = await failure({ dir, env: {} });
     expect(error.issues.map((issue) => `${where(issue)} ${issue.message}`)).toEqual([
       'mlp.yaml:6:5 services[0] unknown key "replica"; did you mean "replicas"?',
@@ -134,7 +144,16 @@ describe('loadProjectConfig', () => {
   });
 
   it('rejects names that cannot name Kubernetes objects', async () => {
-    const dir = project(['apiVersion: mlp/v1', 'name: fraud', 'cluster: { name: prod, namespace: ML_Platform }', 'services:', '  - name: Fraud.API', '    model: { source: training }'].join('\n'));
+    const dir = project(
+      [
+        'apiVersion: mlp/v1',
+        'name: fraud',
+        'cluster: { name: prod, namespace: ML_Platform }',
+        'services:',
+        '  - name: Fraud.API',
+        '    model: { source: training }',
+      ].join('\n'),
+    );
     const error = await failure({ dir, env: {} });
     expect(error.issues.map((issue) => `${where(issue)}`)).toEqual(['mlp.yaml:3:35 cluster.namespace', 'mlp.yaml:5:11 services[0].name']);
     expect(error.issues[1]!.message).toMatch(/^must be a DNS-1123 label.*got string "Fraud\.API"$/);
@@ -144,7 +163,9 @@ describe('loadProjectConfig', () => {
     const dir = project([...BASE, '  - name: fraud', '    model: { source: dir, path: m }'].join('\n'));
     const error = await failure({ dir, env: {} });
     expect(error.issues).toHaveLength(1);
-    expect(`${where(error.issues[0]!)} ${error.issues[0]!.message}`).toBe('mlp.yaml:6:11 services[1].name duplicates services[0].name "fraud"; names must be unique');
+    expect(`${where(error.issues[0]!)} ${error.issues[0]!.message}`).toBe(
+      'mlp.yaml:6:11 services[1].name duplicates services[0].name "fraud"; names must be unique',
+    );
   });
 
   it('reports a YAML syntax error with its line and column', async () => {
@@ -171,7 +192,9 @@ describe('a missing or unreadable mlp.yaml', () => {
     const error = await failure({ dir });
     expect(error.message).toBe(`mlp.yaml not found in ${dir}`);
     expect(error.hint).toBe('Run "mlp init" to create one, or pass -C <dir>.');
-    expect(error.issues).toEqual([{ file: path.join(dir, 'mlp.yaml'), line: 1, column: 1, path: '', message: `mlp.yaml not found in ${dir}` }]);
+    expect(error.issues).toEqual([
+      { file: path.join(dir, 'mlp.yaml'), line: 1, column: 1, path: '', message: `mlp.yaml not found in ${dir}` },
+    ]);
     expect(error.exitCode).toBe(EXIT_CODES.config.code);
   });
 
@@ -211,7 +234,11 @@ describe('a missing or unreadable mlp.yaml', () => {
     // root reads everything, so the CLI runs as "nobody" there; as anyone else it runs as that user.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const bin = path.resolve(import.meta.dirname, '..', '..', '..', 'bin', 'mlp');
-    const run = spawnSync(process.execPath, [bin, 'deploy', '--dry-run', '-C', dir], { encoding: 'utf8', env: { PATH: process.env.PATH }, ...asNobody });
+    const run = spawnSync(process.execPath, [bin, 'deploy', '--dry-run', '-C', dir], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+      ...asNobody,
+    });
     expect(run.status, run.stderr).toBe(EXIT_CODES.config.code);
     expect(run.stderr).toContain('permission denied');
   });
@@ -230,7 +257,10 @@ describe('profiles', () => {
     expect(ranker).toMatchObject({ replicas: 2, env: { LOG_LEVEL: 'debug', THREADS: '4' } });
     expect(ranker!.smoke.map((smoke) => smoke.path)).toEqual(['/ready']);
     // model is replaced whole: its shape depends on source.
-    expect(search).toMatchObject({ replicas: 3, model: { source: 'sagemaker', endpoint: 'search-staging', contentType: 'application/json' } });
+    expect(search).toMatchObject({
+      replicas: 3,
+      model: { source: 'sagemaker', endpoint: 'search-staging', contentType: 'application/json' },
+    });
     expect(embedder).toMatchObject({ replicas: 1, port: 8080, model: { source: 'dir', path: 'models/embedder' } });
   });
 
@@ -259,7 +289,7 @@ describe('profiles', () => {
     expect(none.issues[0]).toMatchObject({ line: 1, column: 1, hint: 'mlp.yaml has no profiles section' });
   });
 
-  it('reports problems in a profile at their place in the profile\'s section', async () => {
+  it("reports problems in a profile at their place in the profile's section", async () => {
     const dir = project(
       [
         ...BASE,
@@ -305,7 +335,10 @@ describe('profiles', () => {
 
 describe('interpolation', () => {
   it('fills ${VAR} and ${VAR:-default}, keeps $${ literal and leaves ${MLP_*} for run time', async () => {
-    const { config } = await loadProjectConfig({ dir: fixture('interpolation'), env: { DATA_BUCKET: 's3://data', AWS_REGION: 'eu-central-1' } });
+    const { config } = await loadProjectConfig({
+      dir: fixture('interpolation'),
+      env: { DATA_BUCKET: 's3://data', AWS_REGION: 'eu-central-1' },
+    });
     expect(config.name).toBe('interp');
     expect(config.aws.region).toBe('eu-central-1');
     expect(config.training?.command).toBe("python train.py --out ${MLP_OUTPUT_DIR} --label '${not_a_variable}'");
@@ -337,7 +370,9 @@ describe('interpolation', () => {
   it('requires the variables of the applied profile only', async () => {
     const env = { DATA_BUCKET: 'b' };
     const error = await failure({ dir: fixture('interpolation'), profile: 'prod', env });
-    expect(error.issues.map((issue) => `${where(issue)} ${issue.message}`)).toEqual(['mlp.yaml:17:13 profiles[0].cluster.name uses ${PROD_CLUSTER}, which is not set']);
+    expect(error.issues.map((issue) => `${where(issue)} ${issue.message}`)).toEqual([
+      'mlp.yaml:17:13 profiles[0].cluster.name uses ${PROD_CLUSTER}, which is not set',
+    ]);
     const prod = await loadProjectConfig({ dir: fixture('interpolation'), profile: 'prod', env: { ...env, PROD_CLUSTER: 'prod-1' } });
     expect(prod.config.cluster?.name).toBe('prod-1');
   });
@@ -346,7 +381,12 @@ describe('interpolation', () => {
 describe('overrides from flags', () => {
   it('are applied last, over the file and the profile', async () => {
     const dir = fixture('profiles');
-    const { config } = await loadProjectConfig({ dir, profile: 'staging', env: {}, overrides: { target: 'local', namespace: 'team-a', region: 'us-west-2' } });
+    const { config } = await loadProjectConfig({
+      dir,
+      profile: 'staging',
+      env: {},
+      overrides: { target: 'local', namespace: 'team-a', region: 'us-west-2' },
+    });
     expect(config.deploy.target).toBe('local');
     expect(config.cluster?.namespace).toBe('team-a');
     expect(config.aws.region).toBe('us-west-2');

@@ -63,7 +63,14 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
   const locator = new SourceLocator(doc, lineCounter);
   const at = (issue: PathIssue, where: FieldPath = issue.path): ConfigIssue => {
     const { line, column } = locator.locate(where, issue.key ? { key: true } : {});
-    return { file, line, column, path: formatPath(issue.key ? where.slice(0, -1) : where), message: issue.message, ...(issue.hint ? { hint: issue.hint } : {}) };
+    return {
+      file,
+      line,
+      column,
+      path: formatPath(issue.key ? where.slice(0, -1) : where),
+      message: issue.message,
+      ...(issue.hint ? { hint: issue.hint } : {}),
+    };
   };
 
   if (doc.errors.length > 0) {
@@ -76,7 +83,9 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
     );
   }
   if (doc.contents === null) {
-    throw configError(file, [{ file, line: 1, column: 1, path: '', message: 'is empty' }], { hint: 'Run "mlp init" to write a starting mlp.yaml.' });
+    throw configError(file, [{ file, line: 1, column: 1, path: '', message: 'is empty' }], {
+      hint: 'Run "mlp init" to write a starting mlp.yaml.',
+    });
   }
 
   const interpolation = interpolateDocument(doc, env);
@@ -86,13 +95,22 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
       file,
       plain.problems.map((problem) => {
         const { line, column } = locator.position(problem.offset);
-        return { file, line, column, path: formatPath(problem.path), message: problem.message, ...(problem.hint ? { hint: problem.hint } : {}) };
+        return {
+          file,
+          line,
+          column,
+          path: formatPath(problem.path),
+          message: problem.message,
+          ...(problem.hint ? { hint: problem.hint } : {}),
+        };
       }),
     );
   }
   const raw = plain.value;
   if (!isRecord(raw)) {
-    throw configError(file, [at({ path: [], message: `expected a mapping (apiVersion: mlp/v1, name, services, …), got ${describeValue(raw)}` })]);
+    throw configError(file, [
+      at({ path: [], message: `expected a mapping (apiVersion: mlp/v1, name, services, …), got ${describeValue(raw)}` }),
+    ]);
   }
 
   const parsed = fileSchema.safeParse(raw, { reportInput: true });
@@ -105,14 +123,22 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
         .map((issue) => at(issue));
 
   const profiles = (Array.isArray(raw.profiles) ? raw.profiles : []) as RawProfile[];
-  const names = profiles.map((profile) => (isRecord(profile) ? profile.name : undefined)).filter((name): name is string => typeof name === 'string');
-  const active = options.profile === undefined ? activeProfileIndex(profiles, env) : profiles.findIndex((profile) => isRecord(profile) && profile.name === options.profile);
+  const names = profiles
+    .map((profile) => (isRecord(profile) ? profile.name : undefined))
+    .filter((name): name is string => typeof name === 'string');
+  const active =
+    options.profile === undefined
+      ? activeProfileIndex(profiles, env)
+      : profiles.findIndex((profile) => isRecord(profile) && profile.name === options.profile);
   if (options.profile !== undefined && active === -1) {
     issues.push({
       ...at({ path: ['profiles'], key: true, message: '' }, names.length > 0 ? ['profiles'] : []),
       path: '',
       message: `unknown profile "${options.profile}"${didYouMean(options.profile, names)}`,
-      hint: names.length > 0 ? `the profiles in ${path.basename(file)} are ${names.join(', ')}` : `${path.basename(file)} has no profiles section`,
+      hint:
+        names.length > 0
+          ? `the profiles in ${path.basename(file)} are ${names.join(', ')}`
+          : `${path.basename(file)} has no profiles section`,
     });
   }
   // Variables used only by profiles that are not applied need not be set.
@@ -163,7 +189,8 @@ function applyOverrides(config: Record<string, unknown>, overrides: ConfigOverri
   if (overrides.target !== undefined) result.deploy = { ...section('deploy'), target: overrides.target };
   if (overrides.rollback !== undefined) result.deploy = { ...section('deploy'), rollback: overrides.rollback };
   if (overrides.region !== undefined) result.aws = { ...section('aws'), region: overrides.region };
-  if (overrides.namespace !== undefined && isRecord(result.cluster)) result.cluster = { ...section('cluster'), namespace: overrides.namespace };
+  if (overrides.namespace !== undefined && isRecord(result.cluster))
+    result.cluster = { ...section('cluster'), namespace: overrides.namespace };
   if (overrides.remoteTraining !== undefined && isRecord(result.training)) {
     const training = section('training');
     training.remote = { ...(isRecord(training.remote) ? training.remote : {}), enabled: overrides.remoteTraining };
@@ -182,7 +209,9 @@ function checkOverrides(overrides: ConfigOverrides): void {
     });
   }
   if (overrides.region !== undefined && !AWS_REGION.test(overrides.region)) {
-    throw new UsageError(`--region "${overrides.region}" is not an AWS region.`, { hint: 'Use a region code such as us-east-1 or eu-west-2.' });
+    throw new UsageError(`--region "${overrides.region}" is not an AWS region.`, {
+      hint: 'Use a region code such as us-east-1 or eu-west-2.',
+    });
   }
 }
 
@@ -200,12 +229,16 @@ export async function readError(file: string, dir: string, isDefault: boolean, e
   const fail = (message: string, hint: string): ConfigError =>
     new ConfigError(message, [{ file, line: 1, column: 1, path: '', message }], { hint, cause: error });
   if (code === 'ENOENT') {
-    const dirExists = await stat(dir).then((info) => info.isDirectory(), () => false);
+    const dirExists = await stat(dir).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
     if (!dirExists) return fail(`the project directory ${dir} does not exist`, 'Pass -C <dir> with the directory that holds mlp.yaml.');
     if (isDefault) return fail(`${CONFIG_FILE} not found in ${dir}`, 'Run "mlp init" to create one, or pass -C <dir>.');
     return fail(`${file} not found`, 'Check the file name, or run "mlp init" to create mlp.yaml.');
   }
-  if (code === 'EACCES' || code === 'EPERM') return fail(`cannot read ${file}: permission denied`, `Make it readable by you: chmod u+r ${file}`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return fail(`cannot read ${file}: permission denied`, `Make it readable by you: chmod u+r ${file}`);
   if (code === 'EISDIR') return fail(`${file} is a directory, not a file`, 'Pass -C <dir> with the directory that holds mlp.yaml.');
   const reason = error instanceof Error ? error.message : String(error);
   return fail(`cannot read ${file}: ${reason}`, 'Check that the file is readable.');

@@ -75,7 +75,9 @@ describe('a wrong-typed profiles section', () => {
   });
 
   it('profiles[0]: null and a profile whose services are null, with and without --profile', async () => {
-    expect(await issuesOf([...HEAD, ...SERVICES, 'profiles:', '  - null'])).toEqual(['mlp.yaml:7:5 profiles[0] expected a mapping, got null (an empty value)']);
+    expect(await issuesOf([...HEAD, ...SERVICES, 'profiles:', '  - null'])).toEqual([
+      'mlp.yaml:7:5 profiles[0] expected a mapping, got null (an empty value)',
+    ]);
     const nullServices = [...HEAD, ...SERVICES, 'profiles:', '  - name: x', '    services: null'];
     expect(await issuesOf(nullServices)).toEqual(['mlp.yaml:8:15 profiles[0].services expected a list, got null (an empty value)']);
     expect(await issuesOf(nullServices, 'x')).toEqual(['mlp.yaml:8:15 profiles[0].services expected a list, got null (an empty value)']);
@@ -112,7 +114,9 @@ describe('YAML the parser accepts but cannot turn into values', () => {
     const ten = (item: string) => `[${Array.from({ length: 10 }, () => item).join(', ')}]`;
     const nested = [`a: &a ${ten('x')}`, `b: &b ${ten('*a')}`, `c: &c ${ten('*b')}`, `d: ${ten('*c')}`];
     const [issue] = await issuesOf([...HEAD, ...SERVICES, ...nested]);
-    expect(issue).toBe('mlp.yaml:7:8 b[0] expands aliases to more than 1000 values (write the values out instead of nesting aliases of aliases)');
+    expect(issue).toBe(
+      'mlp.yaml:7:8 b[0] expands aliases to more than 1000 values (write the values out instead of nesting aliases of aliases)',
+    );
   });
 
   it('binary data and timestamps', async () => {

@@ -12,7 +12,9 @@ describe('formatPath', () => {
 });
 
 describe('SourceLocator', () => {
-  const text = ['name: fraud', 'services:', '  - name: a', '    autoscaling: { min: 5, max: 2 }', '    model:', '      source: dir'].join('\n');
+  const text = ['name: fraud', 'services:', '  - name: a', '    autoscaling: { min: 5, max: 2 }', '    model:', '      source: dir'].join(
+    '\n',
+  );
   const lineCounter = new LineCounter();
   const locator = new SourceLocator(parseDocument(text, { lineCounter }), lineCounter);
 

@@ -56,7 +56,7 @@ describe('applyProfile', () => {
     expect(JSON.stringify(base)).toBe(before);
   });
 
-  it('remembers where the profile set each value, by the profile\'s own indices', () => {
+  it("remembers where the profile set each value, by the profile's own indices", () => {
     const { provenance } = applyProfile(base, { services: [{ name: 'b', replicas: 4 }, { name: 'c' }] }, ['profiles', 2]);
     expect(sourcesOf(['services', 1, 'replicas'], provenance)).toEqual([
       ['profiles', 2, 'services', 0, 'replicas'],

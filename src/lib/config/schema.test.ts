@@ -28,7 +28,14 @@ describe('configSchema', () => {
   it('keeps Kubernetes quantities and environment values as strings', () => {
     const config = configSchema.parse({
       ...minimal,
-      services: [{ name: 'a', model: { source: 'training' }, resources: { requests: { cpu: 1 }, limits: { memory: '1Gi' } }, env: { N: 3, ON: true } }],
+      services: [
+        {
+          name: 'a',
+          model: { source: 'training' },
+          resources: { requests: { cpu: 1 }, limits: { memory: '1Gi' } },
+          env: { N: 3, ON: true },
+        },
+      ],
     });
     expect(config.services[0]!.resources).toEqual({ requests: { cpu: '1', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
     expect(config.services[0]!.env).toEqual({ N: '3', ON: 'true' });
@@ -39,9 +46,15 @@ describe('configSchema', () => {
     const missing = training({ enabled: true });
     expect(paths(missing)).toEqual(['training.remote.artifacts']);
     expect(missing.error?.issues[0]?.message).toContain('is required when remote training is enabled');
-    expect(paths(training({ enabled: true, artifacts: 'https://bucket/models', roleArn: 'fraud-training' }))).toEqual(['training.remote.artifacts', 'training.remote.roleArn']);
+    expect(paths(training({ enabled: true, artifacts: 'https://bucket/models', roleArn: 'fraud-training' }))).toEqual([
+      'training.remote.artifacts',
+      'training.remote.roleArn',
+    ]);
     expect(training({ enabled: false }).success).toBe(true);
-    expect(training({ enabled: true, artifacts: 's3://my-ml-artifacts/models', roleArn: 'arn:aws:iam::123456789012:role/fraud-training' }).success).toBe(true);
+    expect(
+      training({ enabled: true, artifacts: 's3://my-ml-artifacts/models', roleArn: 'arn:aws:iam::123456789012:role/fraud-training' })
+        .success,
+    ).toBe(true);
   });
 
   it('checks cross-field rules: sizes, registry url, GET bodies', () => {
@@ -51,7 +64,12 @@ describe('configSchema', () => {
       registry: { type: 'generic' },
       services: [{ name: 'a', model: { source: 'training' }, smoke: [{ path: '/p', body: { x: 1 } }] }],
     });
-    expect(paths(result).sort()).toEqual(['cluster.scaling.down.desired', 'cluster.scaling.up.max', 'registry.url', 'services.0.smoke.0.body']);
+    expect(paths(result).sort()).toEqual([
+      'cluster.scaling.down.desired',
+      'cluster.scaling.up.max',
+      'registry.url',
+      'services.0.smoke.0.body',
+    ]);
     // ECR through another host name (a proxy; the local registry in tests) is allowed; a scheme is not.
     expect(configSchema.safeParse({ ...minimal, registry: { url: '127.0.0.1:5000' } }).success).toBe(true);
     expect(configSchema.safeParse({ ...minimal, registry: { url: 'https://127.0.0.1:5000' } }).success).toBe(false);
@@ -59,17 +77,29 @@ describe('configSchema', () => {
     expect(configSchema.safeParse({ ...minimal, registry: { url: '123456789012.dkr.ecr.us-east-1.amazonaws.com' } }).success).toBe(true);
   });
 
-  it('checks a service\'s serviceAccount and expose sections', () => {
+  it("checks a service's serviceAccount and expose sections", () => {
     const service = (extra: object) => ({ ...minimal, services: [{ name: 'a', model: { source: 'training' }, ...extra }] });
     const parsed = configSchema.parse(service({ serviceAccount: { roleArn: 'arn:aws:iam::123456789012:role/fraud-serving' }, expose: {} }));
     expect(parsed.services[0]!.expose).toEqual({ type: 'none' });
     expect(configSchema.parse(minimal).services[0]).not.toHaveProperty('expose');
-    expect(configSchema.safeParse(service({ expose: { type: 'ingress', host: 'fraud.example.com', ingressClassName: 'alb' } })).success).toBe(true);
+    expect(
+      configSchema.safeParse(service({ expose: { type: 'ingress', host: 'fraud.example.com', ingressClassName: 'alb' } })).success,
+    ).toBe(true);
     const bad = configSchema.safeParse(
-      service({ serviceAccount: { roleArn: 'fraud-role', extra: 1 }, expose: { type: 'nlb', host: 'fraud.example.com', ingressClassName: 'Bad Class' } }),
+      service({
+        serviceAccount: { roleArn: 'fraud-role', extra: 1 },
+        expose: { type: 'nlb', host: 'fraud.example.com', ingressClassName: 'Bad Class' },
+      }),
     );
-    expect([...new Set(paths(bad))].sort()).toEqual(['services.0.expose.host', 'services.0.expose.ingressClassName', 'services.0.serviceAccount', 'services.0.serviceAccount.roleArn']);
-    expect(paths(configSchema.safeParse(service({ expose: { type: 'ingress', host: 'https://fraud.example.com/' } })))).toEqual(['services.0.expose.host']);
+    expect([...new Set(paths(bad))].sort()).toEqual([
+      'services.0.expose.host',
+      'services.0.expose.ingressClassName',
+      'services.0.serviceAccount',
+      'services.0.serviceAccount.roleArn',
+    ]);
+    expect(paths(configSchema.safeParse(service({ expose: { type: 'ingress', host: 'https://fraud.example.com/' } })))).toEqual([
+      'services.0.expose.host',
+    ]);
   });
 
   it('rejects unknown keys, a wrong apiVersion and no services', () => {
@@ -80,8 +110,18 @@ describe('configSchema', () => {
 
 describe('profileSchema', () => {
   it('accepts a partial overlay without filling defaults', () => {
-    const overlay = profileSchema.parse({ name: 'dev', deploy: { target: 'eks' }, services: [{ name: 'fraud', replicas: 1 }], cluster: { namespace: 'dev' } });
-    expect(overlay).toEqual({ name: 'dev', deploy: { target: 'eks' }, services: [{ name: 'fraud', replicas: 1 }], cluster: { namespace: 'dev' } });
+    const overlay = profileSchema.parse({
+      name: 'dev',
+      deploy: { target: 'eks' },
+      services: [{ name: 'fraud', replicas: 1 }],
+      cluster: { namespace: 'dev' },
+    });
+    expect(overlay).toEqual({
+      name: 'dev',
+      deploy: { target: 'eks' },
+      services: [{ name: 'fraud', replicas: 1 }],
+      cluster: { namespace: 'dev' },
+    });
   });
 
   it('still rejects unknown keys at their own place, and needs service names', () => {

@@ -21,7 +21,8 @@ const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 
 export const dnsLabel = () =>
   z.string().regex(DNS_LABEL, {
-    error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+    error:
+      'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
   });
 
 const seconds = (fallback: number) => z.int().min(1).max(86_400).default(fallback);
@@ -48,7 +49,13 @@ function uniqueNames(what: string) {
       if (typeof name !== 'string') return;
       const first = seen.get(name);
       if (first === undefined) seen.set(name, index);
-      else ctx.addIssue({ code: 'custom', path: [index, 'name'], input: name, message: `duplicates ${what}[${first}].name "${name}"; names must be unique` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          input: name,
+          message: `duplicates ${what}[${first}].name "${name}"; names must be unique`,
+        });
     });
   };
 }
@@ -67,17 +74,28 @@ const nodegroupSize = (min: number, max: number, desired: number) =>
     .superRefine((size, ctx) => {
       if (size.max < size.min) ctx.addIssue({ code: 'custom', path: ['max'], input: size.max, message: `must be >= min (${size.min})` });
       else if (size.desired < size.min || size.desired > size.max)
-        ctx.addIssue({ code: 'custom', path: ['desired'], input: size.desired, message: `must be between min (${size.min}) and max (${size.max})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['desired'],
+          input: size.desired,
+          message: `must be between min (${size.min}) and max (${size.max})`,
+        });
     });
 
 export const awsSchema = z.strictObject({
   region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as us-east-1' }).default('us-east-1'),
-  accountId: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID (quote it so YAML keeps leading zeros)' }).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID (quote it so YAML keeps leading zeros)' })
+    .optional(),
 });
 
 export const registrySchema = z
   .strictObject({
-    type: z.enum(['ecr', 'generic']).default('ecr').describe('ecr: Amazon ECR (repositories are created, with a lifecycle policy); generic: any OCI registry.'),
+    type: z
+      .enum(['ecr', 'generic'])
+      .default('ecr')
+      .describe('ecr: Amazon ECR (repositories are created, with a lifecycle policy); generic: any OCI registry.'),
     url: z
       .string()
       .optional()
@@ -89,16 +107,26 @@ export const registrySchema = z
   })
   .superRefine((registry, ctx) => {
     const url = registry.url;
-    if (registry.type === 'generic' && url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when type is generic' });
+    if (registry.type === 'generic' && url === undefined)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required when type is generic' });
     else if (url !== undefined && !REGISTRY_URL.test(url))
-      ctx.addIssue({ code: 'custom', path: ['url'], input: url, message: `"${url}" is not a registry address such as 127.0.0.1:5000 or registry.example.com/team (no scheme)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        input: url,
+        message: `"${url}" is not a registry address such as 127.0.0.1:5000 or registry.example.com/team (no scheme)`,
+      });
   });
 
 export const clusterSchema = z.strictObject({
   name: z.string().regex(EKS_CLUSTER_NAME, { error: 'must be an EKS cluster name: letters, digits, "-" and "_", at most 100 characters' }),
   nodegroup: z.string().min(1).optional().describe('The managed nodegroup `mlp scale` resizes.'),
   namespace: dnsLabel().default('ml-platform'),
-  context: z.string().min(1).optional().describe('kubeconfig context; default: the one `aws eks update-kubeconfig` writes for the cluster.'),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('kubeconfig context; default: the one `aws eks update-kubeconfig` writes for the cluster.'),
   scaling: z
     .strictObject({ up: nodegroupSize(2, 4, 2).prefault({}), down: nodegroupSize(0, 4, 0).prefault({}) })
     .prefault({})
@@ -113,7 +141,11 @@ export const buildSchema = z.strictObject({
     .optional()
     .describe("Image platform; default: the architecture of the cluster's nodes (eks) or of the local Docker engine (local)."),
   baseImage: z.string().min(1).default('node:20-bookworm-slim').describe('Node.js base image of the serving image (build arg BASE_IMAGE).'),
-  pythonBaseImage: z.string().min(1).default('python:3.11-slim-bookworm').describe('Python base image of the training image (build arg BASE_IMAGE).'),
+  pythonBaseImage: z
+    .string()
+    .min(1)
+    .default('python:3.11-slim-bookworm')
+    .describe('Python base image of the training image (build arg BASE_IMAGE).'),
   dockerfile: z
     .string()
     .min(1)
@@ -130,7 +162,7 @@ export const buildSchema = z.strictObject({
 });
 
 export const deploySchema = z.strictObject({
-  target: z.enum(['local', 'eks']).default('local').describe('local: this machine\'s Docker engine; eks: the cluster.'),
+  target: z.enum(['local', 'eks']).default('local').describe("local: this machine's Docker engine; eks: the cluster."),
   timeoutSeconds: seconds(300).describe('How long a rollout may take to become available.'),
   rollback: z.boolean().default(true).describe('Roll back to the previous revision when the rollout or the smoke test fails.'),
 });
@@ -151,18 +183,26 @@ export const trainingSchema = z.strictObject({
         .string()
         .regex(S3_URI, { error: 'must be an S3 location such as s3://my-bucket/models (a bucket name, then an optional key prefix)' })
         .optional()
-        .describe('Where the Job uploads the model (s3://bucket/prefix); mlp downloads it from <prefix>/<name>/<version>/ and registers it. Required when enabled.'),
+        .describe(
+          'Where the Job uploads the model (s3://bucket/prefix); mlp downloads it from <prefix>/<name>/<version>/ and registers it. Required when enabled.',
+        ),
       roleArn: z
         .string()
         .regex(IAM_ROLE_ARN, { error: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/fraud-training' })
         .optional()
-        .describe("IAM role the training pod assumes through IRSA to write to artifacts (the eks.amazonaws.com/role-arn annotation of the Job's ServiceAccount)."),
+        .describe(
+          "IAM role the training pod assumes through IRSA to write to artifacts (the eks.amazonaws.com/role-arn annotation of the Job's ServiceAccount).",
+        ),
       resources: resources.optional(),
       gpus: z.int().min(0).max(16).optional(),
     })
     .superRefine((remote, ctx) => {
       if (remote.enabled && remote.artifacts === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'is required when remote training is enabled: the S3 location the Job uploads the model to, e.g. s3://my-bucket/models' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['artifacts'],
+          message: 'is required when remote training is enabled: the S3 location the Job uploads the model to, e.g. s3://my-bucket/models',
+        });
       }
     })
     .optional(),
@@ -170,16 +210,23 @@ export const trainingSchema = z.strictObject({
 
 export const modelSchema = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('training').describe('The newest model version `mlp train` registered.') }),
-  z.strictObject({ source: z.literal('dir'), path: z.string().min(1).describe('A directory with model.onnx and metadata.json, relative to mlp.yaml.') }),
+  z.strictObject({
+    source: z.literal('dir'),
+    path: z.string().min(1).describe('A directory with model.onnx and metadata.json, relative to mlp.yaml.'),
+  }),
   z.strictObject({
     source: z.literal('sagemaker'),
-    endpoint: z.string().regex(SAGEMAKER_ENDPOINT, { error: 'must be a SageMaker endpoint name: letters, digits and "-", at most 63 characters' }),
+    endpoint: z
+      .string()
+      .regex(SAGEMAKER_ENDPOINT, { error: 'must be a SageMaker endpoint name: letters, digits and "-", at most 63 characters' }),
     contentType: z.enum(['application/json', 'text/csv']).default('application/json'),
     metadata: z
       .string()
       .min(1)
       .optional()
-      .describe("The model's metadata.json (feature_names, classes), relative to mlp.yaml: the serving app checks requests against it. Needed to build the service's image."),
+      .describe(
+        "The model's metadata.json (feature_names, classes), relative to mlp.yaml: the serving app checks requests against it. Needed to build the service's image.",
+      ),
   }),
 ]);
 
@@ -192,7 +239,8 @@ export const autoscalingSchema = z
     targetMemory: z.int().min(1).max(100).optional().describe('Average memory utilisation (% of requests) to scale at.'),
   })
   .superRefine((scaling, ctx) => {
-    if (scaling.max < scaling.min) ctx.addIssue({ code: 'custom', path: ['max'], input: scaling.max, message: `must be >= min (${scaling.min})` });
+    if (scaling.max < scaling.min)
+      ctx.addIssue({ code: 'custom', path: ['max'], input: scaling.max, message: `must be >= min (${scaling.min})` });
   });
 
 export const smokeSchema = z
@@ -204,7 +252,8 @@ export const smokeSchema = z
     expectStatus: z.int().min(100).max(599).default(200),
   })
   .superRefine((smoke, ctx) => {
-    if (smoke.method === 'GET' && smoke.body !== undefined) ctx.addIssue({ code: 'custom', path: ['body'], message: 'is not sent with GET; set method: POST' });
+    if (smoke.method === 'GET' && smoke.body !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['body'], message: 'is not sent with GET; set method: POST' });
   });
 
 export const serviceAccountSchema = z
@@ -221,7 +270,9 @@ export const exposeSchema = z
     type: z
       .enum(['none', 'ingress', 'nlb'])
       .default('none')
-      .describe('none: reachable inside the cluster only; ingress: an Ingress (e.g. the AWS Load Balancer Controller\'s ALB); nlb: a LoadBalancer Service for an AWS NLB.'),
+      .describe(
+        "none: reachable inside the cluster only; ingress: an Ingress (e.g. the AWS Load Balancer Controller's ALB); nlb: a LoadBalancer Service for an AWS NLB.",
+      ),
     host: z
       .string()
       .max(253)
@@ -233,12 +284,19 @@ export const exposeSchema = z
       .max(253)
       .regex(DNS_SUBDOMAIN, { error: 'must be the name of an IngressClass, such as alb or nginx' })
       .optional()
-      .describe("IngressClass (type ingress); default: the cluster's default class. With alb the ALB gets internet-facing, IP targets and /ready health checks."),
+      .describe(
+        "IngressClass (type ingress); default: the cluster's default class. With alb the ALB gets internet-facing, IP targets and /ready health checks.",
+      ),
   })
   .superRefine((expose, ctx) => {
     for (const key of ['host', 'ingressClassName'] as const) {
       if (expose[key] !== undefined && expose.type !== 'ingress') {
-        ctx.addIssue({ code: 'custom', path: [key], input: expose[key], message: `is only used with type: ingress (type is ${expose.type})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          input: expose[key],
+          message: `is only used with type: ingress (type is ${expose.type})`,
+        });
       }
     }
   })

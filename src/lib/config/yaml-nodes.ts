@@ -38,7 +38,9 @@ export function plainValue(doc: Document): PlainValue {
         {
           path: first?.path ?? [],
           offset: first?.offset ?? 0,
-          message: excessive ? `expands aliases to more than ${MAX_ALIAS_COUNT} values` : `cannot be read as YAML: ${reason.split('\n')[0]}`,
+          message: excessive
+            ? `expands aliases to more than ${MAX_ALIAS_COUNT} values`
+            : `cannot be read as YAML: ${reason.split('\n')[0]}`,
           ...(excessive ? { hint: 'write the values out instead of nesting aliases of aliases' } : {}),
         },
       ],
@@ -72,7 +74,9 @@ function nodeProblems(doc: Document): NodeProblem[] {
     const inside = [...ancestors, node];
     const special = specialType(node);
     if (special !== undefined) {
-      const hint = special.startsWith('a timestamp') ? 'quote it to keep it text' : 'mlp.yaml takes text, numbers, true/false, lists and mappings';
+      const hint = special.startsWith('a timestamp')
+        ? 'quote it to keep it text'
+        : 'mlp.yaml takes text, numbers, true/false, lists and mappings';
       problems.push({ path, offset: start(node), message: `is ${special}`, hint });
       return;
     }
@@ -108,10 +112,13 @@ function isMergeSource(doc: Document, value: unknown): boolean {
   const source = (node: unknown) => (isAlias(node) ? (node.resolve(doc) ?? true) : node);
   const resolved = source(value);
   if (resolved === true || isMap(resolved)) return true;
-  return isSeq(resolved) && resolved.items.every((item) => {
-    const one = source(item);
-    return one === true || isMap(one);
-  });
+  return (
+    isSeq(resolved) &&
+    resolved.items.every((item) => {
+      const one = source(item);
+      return one === true || isMap(one);
+    })
+  );
 }
 
 const SPECIAL_COLLECTIONS: Record<string, string> = {

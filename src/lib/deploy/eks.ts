@@ -22,10 +22,12 @@ export interface EksDeployOptions {
   rollback?: boolean;
 }
 
-
-
 /** Applies `rendered` (the render stage's objects; rendered here when that stage was skipped) and watches the rollouts. */
-export async function deployToCluster(context: CommandContext, options: EksDeployOptions = {}, rendered?: RenderedForCluster): Promise<EksDeployResult> {
+export async function deployToCluster(
+  context: CommandContext,
+  options: EksDeployOptions = {},
+  rendered?: RenderedForCluster,
+): Promise<EksDeployResult> {
   const project = await context.loadConfig();
   const { config } = project;
   const { objects } = rendered ?? (await renderForCluster(context, project));
@@ -51,7 +53,8 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
       const revision = await watchRollout(access, { namespace, name, deadline }, context.signal, (line) => context.output.info(line));
       rolledOut.push(name);
       // The test stage rolls back only what this run released (a changed template makes a new revision).
-      if (revision !== undefined && revision !== revisionsBefore.get(name)) recordRelease(context, deploymentKey(namespace, name), revision);
+      if (revision !== undefined && revision !== revisionsBefore.get(name))
+        recordRelease(context, deploymentKey(namespace, name), revision);
     } catch (error) {
       if (!(error instanceof MlpError) || !rollback) throw error;
       const restored = await rollBackAndWait(
@@ -62,10 +65,15 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
         (line) => context.output.info(line),
       );
       if (!restored) {
-        throw new MlpError(error.kind, error.message, { details: [...error.details, 'nothing to roll back to: this was the first revision'] });
+        throw new MlpError(error.kind, error.message, {
+          details: [...error.details, 'nothing to roll back to: this was the first revision'],
+        });
       }
       throw new MlpError(error.kind, error.message, {
-        details: [...error.details, `rolled back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet}), which is available again`],
+        details: [
+          ...error.details,
+          `rolled back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet}), which is available again`,
+        ],
         hint: 'fix the cause and deploy again; --no-rollback keeps a failed rollout in place for inspection',
       });
     }
@@ -74,7 +82,11 @@ export async function deployToCluster(context: CommandContext, options: EksDeplo
 }
 
 /** Each Deployment's deployment.kubernetes.io/revision, undefined when it does not exist yet. */
-async function currentRevisions(kube: KubeClient, namespace: string, deployments: readonly KubernetesObject[]): Promise<Map<string, string | undefined>> {
+async function currentRevisions(
+  kube: KubeClient,
+  namespace: string,
+  deployments: readonly KubernetesObject[],
+): Promise<Map<string, string | undefined>> {
   const { apps } = kube;
   const revisions = new Map<string, string | undefined>();
   for (const deployment of deployments) {
@@ -88,11 +100,10 @@ async function currentRevisions(kube: KubeClient, namespace: string, deployments
   return revisions;
 }
 
-
-
-
-
 /** The deploy stage on the eks target: applies what the render stage rendered. */
 export const eksDeployer = {
-  deploy: async (context: CommandContext, rendered: RenderedForCluster | undefined) => ({ target: 'eks' as const, ...(await deployToCluster(context, {}, rendered)) }),
+  deploy: async (context: CommandContext, rendered: RenderedForCluster | undefined) => ({
+    target: 'eks' as const,
+    ...(await deployToCluster(context, {}, rendered)),
+  }),
 };

@@ -36,7 +36,6 @@ const LOG_LINES = 20;
 /** The serviceConfigHash a container was started with: half of its release identity (the image id is the other). */
 const RELEASE_CONFIG_LABEL = 'dev.mlp.config-hash';
 
-
 export const containerName = (project: string, service: string): string => `mlp-${project}-${service}`;
 const previousName = (name: string): string => `${name}-previous`;
 export const serviceUrl = (service: ServiceConfig): string => `http://127.0.0.1:${service.port}`;
@@ -45,15 +44,22 @@ export function localServices(project: ProjectConfig): ServiceConfig[] {
   const services = project.config.services;
   for (const service of services) {
     if (service.model.source === 'sagemaker') {
-      throw new MlpError('config', `Service ${service.name} proxies the SageMaker endpoint ${service.model.endpoint}; the local target runs ONNX models only.`, {
-        hint: 'deploy it with --target eks, or skip the deploy stage locally (--skip-deploy)',
-      });
+      throw new MlpError(
+        'config',
+        `Service ${service.name} proxies the SageMaker endpoint ${service.model.endpoint}; the local target runs ONNX models only.`,
+        {
+          hint: 'deploy it with --target eks, or skip the deploy stage locally (--skip-deploy)',
+        },
+      );
     }
   }
   const ports = new Map<number, string>();
   for (const service of services) {
     const other = ports.get(service.port);
-    if (other) throw new MlpError('config', `Services ${other} and ${service.name} both use port ${service.port} on this machine.`, { hint: 'give each service its own services[].port' });
+    if (other)
+      throw new MlpError('config', `Services ${other} and ${service.name} both use port ${service.port} on this machine.`, {
+        hint: 'give each service its own services[].port',
+      });
     ports.set(service.port, service.name);
   }
   return [...services];
@@ -61,7 +67,10 @@ export function localServices(project: ProjectConfig): ServiceConfig[] {
 
 /** One /ready probe (docker-proxy accepts connections before the server in the container listens). */
 async function isReady(url: string): Promise<boolean> {
-  return fetchWithin(`${url}/ready`, {}, 2000).then((answer) => answer.ok, () => false);
+  return fetchWithin(`${url}/ready`, {}, 2000).then(
+    (answer) => answer.ok,
+    () => false,
+  );
 }
 
 /** Waits for /ready; fails at once when the container exits (a bad model, a crash), with its last log lines. */
@@ -70,19 +79,30 @@ async function awaitReady(cli: DockerCli, name: string, url: string, deadline: n
     if (await isReady(url)) return;
     const state = await containerState(cli, name);
     if (!state?.running) {
-      throw new MlpError('rollout', `${name} exited (code ${state?.exitCode ?? '?'}) before it became ready.`, { details: await containerLogs(cli, name, LOG_LINES) });
+      throw new MlpError('rollout', `${name} exited (code ${state?.exitCode ?? '?'}) before it became ready.`, {
+        details: await containerLogs(cli, name, LOG_LINES),
+      });
     }
     await sleep(250, undefined, { signal });
   }
-  throw new MlpError('rollout', `${name} did not answer ${url}/ready within deploy.timeoutSeconds.`, { details: await containerLogs(cli, name, LOG_LINES) });
+  throw new MlpError('rollout', `${name} did not answer ${url}/ready within deploy.timeoutSeconds.`, {
+    details: await containerLogs(cli, name, LOG_LINES),
+  });
 }
 
-async function deployService(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<LocalDeployResult> {
+async function deployService(
+  context: CommandContext,
+  project: ProjectConfig,
+  cli: DockerCli,
+  service: ServiceConfig,
+): Promise<LocalDeployResult> {
   const record = await readBuildRecord(project.dir, service.name);
   const image = record ? `${record.repository}:${record.tags[0]}` : undefined;
   const built = image ? await localImage(cli, image) : undefined;
   if (!image || !built) {
-    throw new MlpError('prerequisite', `${service.name} has no built image in the local engine.`, { hint: `run: mlp build --service ${service.name} (or mlp deploy without --skip-build)` });
+    throw new MlpError('prerequisite', `${service.name} has no built image in the local engine.`, {
+      hint: `run: mlp build --service ${service.name} (or mlp deploy without --skip-build)`,
+    });
   }
   const name = containerName(project.config.name, service.name);
   const url = serviceUrl(service);
@@ -93,7 +113,8 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
     context.output.info(`${service.name}: ${name} already runs ${image} with this configuration; unchanged`);
     return { service: service.name, container: name, image, url, action: 'unchanged' };
   }
-  if (current?.running && running?.image === release.image) context.output.info(`${service.name}: the configuration changed; replacing ${name}`);
+  if (current?.running && running?.image === release.image)
+    context.output.info(`${service.name}: the configuration changed; replacing ${name}`);
 
   if (await containerState(cli, previousName(name))) await removeContainer(cli, previousName(name));
   if (current) {
@@ -104,7 +125,13 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
   const envDir = await mkdtemp(path.join(tmpdir(), 'mlp-env-'));
   const envFile = path.join(envDir, 'env');
   const env = { PORT: String(CONTAINER_PORT), ...(service.env ?? {}) };
-  await writeFile(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'), { mode: 0o600 });
+  await writeFile(
+    envFile,
+    Object.entries(env)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n'),
+    { mode: 0o600 },
+  );
   try {
     const id = await runContainer(cli, {
       name,
@@ -135,11 +162,19 @@ async function deployService(context: CommandContext, project: ProjectConfig, cl
 /** services[].resources.limits as the engine's --cpus and --memory: the container gets what a pod would. */
 function containerLimits(service: ServiceConfig): { cpus?: number; memoryBytes?: number } {
   const { cpu, memory } = service.resources.limits;
-  return { ...(cpu === undefined ? {} : { cpus: cpuMillis(cpu) / 1000 }), ...(memory === undefined ? {} : { memoryBytes: memoryBytes(memory) }) };
+  return {
+    ...(cpu === undefined ? {} : { cpus: cpuMillis(cpu) / 1000 }),
+    ...(memory === undefined ? {} : { memoryBytes: memoryBytes(memory) }),
+  };
 }
 
 /** Removes the new container and starts the one it replaced, when there is one, and waits until it is ready again. */
-export async function restorePrevious(context: CommandContext, project: ProjectConfig, cli: DockerCli, service: ServiceConfig): Promise<void> {
+export async function restorePrevious(
+  context: CommandContext,
+  project: ProjectConfig,
+  cli: DockerCli,
+  service: ServiceConfig,
+): Promise<void> {
   const name = containerName(project.config.name, service.name);
   if (await containerState(cli, name)) await removeContainer(cli, name);
   if (!(await containerState(cli, previousName(name)))) {

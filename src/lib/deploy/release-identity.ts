@@ -26,7 +26,8 @@ export function serviceConfigHash(config: Pick<MlpConfig, 'aws'>, service: Servi
     port: service.port,
     resources: service.resources,
     roleArn: service.serviceAccount?.roleArn ?? null,
-    model: model.source === 'sagemaker' ? { endpoint: model.endpoint, contentType: model.contentType, region: config.aws.region } : model.source,
+    model:
+      model.source === 'sagemaker' ? { endpoint: model.endpoint, contentType: model.contentType, region: config.aws.region } : model.source,
   };
   return createHash('sha256').update(JSON.stringify(runsWith)).digest('hex').slice(0, 16);
 }

@@ -20,10 +20,16 @@ describe('contentHash', () => {
 });
 
 describe('describeChanges', () => {
-  const before = { files: [file('server.js', 'aa'), file('model/model.onnx', 'bb'), file('model/old.txt', 'cc')], args: { BASE_IMAGE: 'node:20' } };
+  const before = {
+    files: [file('server.js', 'aa'), file('model/model.onnx', 'bb'), file('model/old.txt', 'cc')],
+    args: { BASE_IMAGE: 'node:20' },
+  };
 
   it('names changed, added and removed files and changed arguments', () => {
-    const after = { files: [file('server.js', 'aa'), file('model/model.onnx', 'b2'), file('model/metrics.json', 'dd')], args: { BASE_IMAGE: 'node:22' } };
+    const after = {
+      files: [file('server.js', 'aa'), file('model/model.onnx', 'b2'), file('model/metrics.json', 'dd')],
+      args: { BASE_IMAGE: 'node:22' },
+    };
     expect(describeChanges(before, after)).toEqual([
       'model/model.onnx changed',
       'model/metrics.json added',

@@ -42,8 +42,9 @@ const RUNTIME_FILES = ['package.json', 'package-lock.json', '.npmrc'];
 /** The serving image's inputs for one service. */
 export async function servingImageInputs(project: ProjectConfig, service: ServiceConfig, platform: string): Promise<ImageInputs> {
   const { config, dir } = project;
-  const dockerfile = config.build.dockerfile === undefined ? packageFile('templates/docker/serving.Dockerfile') : path.resolve(dir, config.build.dockerfile);
-  await requireFile(dockerfile, config.build.dockerfile === undefined ? 'mlp\'s serving Dockerfile' : 'build.dockerfile');
+  const dockerfile =
+    config.build.dockerfile === undefined ? packageFile('templates/docker/serving.Dockerfile') : path.resolve(dir, config.build.dockerfile);
+  await requireFile(dockerfile, config.build.dockerfile === undefined ? "mlp's serving Dockerfile" : 'build.dockerfile');
   const files: ContextFile[] = [
     { path: DOCKERFILE_IN_CONTEXT, source: dockerfile },
     { path: 'server.js', source: packageFile('dist/serving/server.js') },
@@ -63,9 +64,13 @@ async function modelFiles(project: ProjectConfig, service: ServiceConfig): Promi
   if (source.source === 'sagemaker') {
     // A SageMaker proxy serves no model.onnx, but the serving app still validates requests with metadata.json.
     if (source.metadata === undefined) {
-      throw new MlpError('config', `Service ${service.name} proxies SageMaker endpoint ${source.endpoint}, and its image needs the model's metadata.json (feature_names, classes).`, {
-        hint: `set services[].model.metadata to that file, e.g. metadata: models/${service.name}/metadata.json`,
-      });
+      throw new MlpError(
+        'config',
+        `Service ${service.name} proxies SageMaker endpoint ${source.endpoint}, and its image needs the model's metadata.json (feature_names, classes).`,
+        {
+          hint: `set services[].model.metadata to that file, e.g. metadata: models/${service.name}/metadata.json`,
+        },
+      );
     }
     const file = path.resolve(project.dir, source.metadata);
     await requireFile(file, `services[].model.metadata of ${service.name}`);
@@ -79,9 +84,13 @@ async function modelFiles(project: ProjectConfig, service: ServiceConfig): Promi
   } else {
     version = await readLatest(project.dir, project.config.name);
     if (version === undefined) {
-      throw new MlpError('prerequisite', `Service ${service.name} serves the trained model, and no version of ${project.config.name} is registered.`, {
-        hint: 'run "mlp train" first (or "mlp deploy", which trains before it builds)',
-      });
+      throw new MlpError(
+        'prerequisite',
+        `Service ${service.name} serves the trained model, and no version of ${project.config.name} is registered.`,
+        {
+          hint: 'run "mlp train" first (or "mlp deploy", which trains before it builds)',
+        },
+      );
     }
     dir = path.join(modelDir(project.dir, project.config.name), version);
   }
@@ -89,7 +98,9 @@ async function modelFiles(project: ProjectConfig, service: ServiceConfig): Promi
     throw new MlpError('config', `Service ${service.name}: the model directory ${dir} does not exist.`, { hint: 'check services[].model' });
   });
   if (!names.includes('model.onnx')) {
-    throw new MlpError('config', `Service ${service.name}: ${dir} has no model.onnx.`, { hint: 'a model directory holds model.onnx and metadata.json, as "mlp train" writes them' });
+    throw new MlpError('config', `Service ${service.name}: ${dir} has no model.onnx.`, {
+      hint: 'a model directory holds model.onnx and metadata.json, as "mlp train" writes them',
+    });
   }
   const files: ContextFile[] = [];
   for (const name of names.sort()) {
@@ -151,7 +162,8 @@ export function describeChanges(
   }
   for (const gone of old.keys()) changes.push(`${gone} removed`);
   for (const name of new Set([...Object.keys(before.args), ...Object.keys(after.args)])) {
-    if (before.args[name] !== after.args[name]) changes.push(`${name} changed (${before.args[name] ?? 'unset'} → ${after.args[name] ?? 'unset'})`);
+    if (before.args[name] !== after.args[name])
+      changes.push(`${name} changed (${before.args[name] ?? 'unset'} → ${after.args[name] ?? 'unset'})`);
   }
   return changes.length > 0 ? changes : ['the image is missing although its inputs are unchanged'];
 }

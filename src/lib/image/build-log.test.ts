@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BuildLog } from './build-log.js';
 
 describe('BuildLog', () => {
-  it('names the failing step and keeps only that step\'s output', () => {
+  it("names the failing step and keeps only that step's output", () => {
     const log = new BuildLog();
     for (const line of [
       '#5 [2/3] RUN echo hello',
@@ -13,7 +13,8 @@ describe('BuildLog', () => {
       "#6 0.327 ls: cannot access '/nonexistent': No such file or directory",
       '#6 ERROR: executor failed running [/bin/sh -c echo "about to fail" && ls /nonexistent]: exit code: 2',
       'ERROR: failed to solve: executor failed running',
-    ]) log.push(line);
+    ])
+      log.push(line);
     expect(log.failure()).toEqual({
       step: '[3/3] RUN echo "about to fail" && ls /nonexistent',
       error: 'executor failed running [/bin/sh -c echo "about to fail" && ls /nonexistent]: exit code: 2',

@@ -13,7 +13,15 @@ import { MlpError, UsageError } from '../errors.js';
 import { gitRevision, type GitRevision } from '../git.js';
 import { selectServices } from '../config/select-services.js';
 import { runTasks } from '../tasks.js';
-import { contentHash, describeChanges, DOCKERFILE_IN_CONTEXT, hashFiles, servingImageInputs, stageContext, type ImageInputs } from './build-inputs.js';
+import {
+  contentHash,
+  describeChanges,
+  DOCKERFILE_IN_CONTEXT,
+  hashFiles,
+  servingImageInputs,
+  stageContext,
+  type ImageInputs,
+} from './build-inputs.js';
 import { readBuildRecord, writeBuildRecord, type BuildRecord } from './build-record.js';
 import { imageRepository, registryRepository } from './image-names.js';
 import type { PlatformChoice } from './platform.js';
@@ -74,7 +82,8 @@ async function openSession(context: CommandContext, options: BuildOptions): Prom
   const { config } = project;
   let platform: PlatformChoice;
   if (options.platform !== undefined) {
-    if (!/^linux\/(amd64|arm64)$/.test(options.platform)) throw new UsageError(`--platform ${options.platform}: mlp builds linux/amd64 or linux/arm64.`);
+    if (!/^linux\/(amd64|arm64)$/.test(options.platform))
+      throw new UsageError(`--platform ${options.platform}: mlp builds linux/amd64 or linux/arm64.`);
     platform = { platform: options.platform, source: '--platform' };
   } else if (config.build.platform !== undefined) platform = { platform: config.build.platform, source: 'build.platform' };
   else if (config.deploy.target === 'eks') platform = await nodesPlatformForRun(context);
@@ -85,7 +94,7 @@ async function openSession(context: CommandContext, options: BuildOptions): Prom
   if (caFile) {
     await access(caFile).catch(() => {
       throw new MlpError('config', `${config.build.caFile ? 'build.caFile' : 'NODE_EXTRA_CA_CERTS'}: ${caFile} does not exist.`, {
-        hint: 'point it at the PEM bundle of your proxy\'s CA, or unset it',
+        hint: "point it at the PEM bundle of your proxy's CA, or unset it",
       });
     });
     secrets.ca = caFile;
@@ -102,9 +111,13 @@ async function openSession(context: CommandContext, options: BuildOptions): Prom
 }
 
 function imageTargets(project: ProjectConfig, services: readonly ServiceConfig[], platform: string): ImageTarget[] {
-  const targets: ImageTarget[] = services.map((service) => ({ name: service.name, inputs: () => servingImageInputs(project, service, platform) }));
+  const targets: ImageTarget[] = services.map((service) => ({
+    name: service.name,
+    inputs: () => servingImageInputs(project, service, platform),
+  }));
   const training = project.config.training;
-  if (training?.remote?.enabled === true) targets.push({ name: TRAINING_IMAGE, inputs: () => trainingImageInputs(project, training, platform) });
+  if (training?.remote?.enabled === true)
+    targets.push({ name: TRAINING_IMAGE, inputs: () => trainingImageInputs(project, training, platform) });
   return targets;
 }
 
@@ -169,7 +182,9 @@ async function buildTarget(session: BuildSession, target: ImageTarget, log: (lin
 
   const changes = session.noCache ? ['--no-cache'] : describeChanges(previous, { files, args: inputs.args });
   const buildx = await session.buildx();
-  log(`${target.name}: building ${image} for ${platform.platform} with ${buildx ? 'docker buildx' : 'docker build (BuildKit; no buildx plugin)'} (${changes.join(', ')})`);
+  log(
+    `${target.name}: building ${image} for ${platform.platform} with ${buildx ? 'docker buildx' : 'docker build (BuildKit; no buildx plugin)'} (${changes.join(', ')})`,
+  );
   const contextDir = path.join(project.dir, '.mlp', 'build', target.name, 'context');
   await stageContext(contextDir, inputs.files);
   const { imageId } = await buildImage(cli, {
@@ -190,7 +205,10 @@ async function buildTarget(session: BuildSession, target: ImageTarget, log: (lin
     onLine: (line) => log(`${target.name} | ${line}`),
   }).catch((error: unknown) => {
     if (error instanceof MlpError && error.kind === 'build') {
-      throw new MlpError('build', `${target.name}: ${error.message}`, { details: error.details, hint: `the build context is in ${contextDir}` });
+      throw new MlpError('build', `${target.name}: ${error.message}`, {
+        details: error.details,
+        hint: `the build context is in ${contextDir}`,
+      });
     }
     throw error;
   });
@@ -214,7 +232,11 @@ function tryRegistryRepository(project: ProjectConfig, image: string): string | 
 }
 
 /** Builds the project's images as tasks; what `mlp build` and the deploy pipeline's build stage run. */
-export async function buildProject(context: CommandContext, options: BuildOptions = {}, display: 'tasks' | 'lines' = 'tasks'): Promise<ImageBuildResult[]> {
+export async function buildProject(
+  context: CommandContext,
+  options: BuildOptions = {},
+  display: 'tasks' | 'lines' = 'tasks',
+): Promise<ImageBuildResult[]> {
   const session = await openSession(context, options);
   const { project } = session;
   const services = options.trainingOnly === true ? [] : selectServices(project.config, options.services);

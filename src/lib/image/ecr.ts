@@ -66,7 +66,13 @@ export class Ecr {
     try {
       return await send();
     } catch (error) {
-      throw toMlpError(error, { service: 'ecr', operation: `ECR ${operation}`, region: this.region, action: `ecr:${operation}`, env: this.env });
+      throw toMlpError(error, {
+        service: 'ecr',
+        operation: `ECR ${operation}`,
+        region: this.region,
+        action: `ecr:${operation}`,
+        env: this.env,
+      });
     }
   }
 
@@ -106,7 +112,10 @@ export class Ecr {
       created = true;
     } else if (repository.imageScanningConfiguration?.scanOnPush !== true) {
       await this.call('PutImageScanningConfiguration', () =>
-        client.send(new sdk.PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }), this.options),
+        client.send(
+          new sdk.PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }),
+          this.options,
+        ),
       );
       updated = true;
     }
@@ -131,7 +140,9 @@ export class Ecr {
   }
 
   async token(): Promise<EcrToken> {
-    const out = await this.call('GetAuthorizationToken', () => this.client.send(new this.sdk.GetAuthorizationTokenCommand({}), this.options));
+    const out = await this.call('GetAuthorizationToken', () =>
+      this.client.send(new this.sdk.GetAuthorizationTokenCommand({}), this.options),
+    );
     const data = out.authorizationData?.[0];
     if (!data?.authorizationToken) throw new MlpError('aws', 'ECR GetAuthorizationToken returned no token.');
     const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');

@@ -4,7 +4,10 @@ import type { ImagePushResult } from './pusher.js';
 
 export function formatBuildResults(results: readonly ImageBuildResult[]): string {
   return results
-    .map((r) => `${r.service}: ${r.action} ${r.image} (${r.platform}) — ${r.reasons.join(', ')}${r.action === 'built' ? ` in ${r.seconds.toFixed(1)} s` : ''}`)
+    .map(
+      (r) =>
+        `${r.service}: ${r.action} ${r.image} (${r.platform}) — ${r.reasons.join(', ')}${r.action === 'built' ? ` in ${r.seconds.toFixed(1)} s` : ''}`,
+    )
     .join('\n');
 }
 

@@ -6,22 +6,26 @@ import { withoutCredentials } from '../git.js';
 const aws = { region: 'eu-west-1', accountId: '123456789012' } as const;
 
 describe('image names', () => {
-  it('uses ECR\'s default registry for the account and region', () => {
+  it("uses ECR's default registry for the account and region", () => {
     expect(registryRepository({ name: 'fraud', aws, registry: { type: 'ecr', keepImages: 30, expireDays: 90 } }, 'api')).toBe(
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/api',
     );
   });
 
-  it('keeps a registry URL\'s path as a prefix of the repository name', () => {
-    const config = { name: 'fraud', aws, registry: { type: 'generic' as const, url: 'registry.example.com:5000/team/ml/', keepImages: 30, expireDays: 90 } };
+  it("keeps a registry URL's path as a prefix of the repository name", () => {
+    const config = {
+      name: 'fraud',
+      aws,
+      registry: { type: 'generic' as const, url: 'registry.example.com:5000/team/ml/', keepImages: 30, expireDays: 90 },
+    };
     expect(registryRepositoryName(config, 'api')).toBe('team/ml/fraud/api');
     expect(registryRepository(config, 'api')).toBe('registry.example.com:5000/team/ml/fraud/api');
   });
 
   it('says what to set when the ECR account is unknown', () => {
-    expect(() => registryRepository({ name: 'fraud', aws: { region: 'eu-west-1' }, registry: { type: 'ecr', keepImages: 30, expireDays: 90 } }, 'api')).toThrow(
-      /aws.accountId is not set/,
-    );
+    expect(() =>
+      registryRepository({ name: 'fraud', aws: { region: 'eu-west-1' }, registry: { type: 'ecr', keepImages: 30, expireDays: 90 } }, 'api'),
+    ).toThrow(/aws.accountId is not set/);
   });
 });
 

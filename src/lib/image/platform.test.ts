@@ -11,7 +11,9 @@ describe('nodegroupPlatform', () => {
   });
 
   it('falls back to the instance types (Graviton families have a g after the generation)', () => {
-    expect(nodegroupPlatform({ name: 'a', amiType: 'CUSTOM', instanceTypes: ['m6g.large', 'c7gn.xlarge', 't4g.small'] })).toBe('linux/arm64');
+    expect(nodegroupPlatform({ name: 'a', amiType: 'CUSTOM', instanceTypes: ['m6g.large', 'c7gn.xlarge', 't4g.small'] })).toBe(
+      'linux/arm64',
+    );
     expect(nodegroupPlatform({ name: 'a', instanceTypes: ['m5.large', 'g5.xlarge', 'c6i.large'] })).toBe('linux/amd64');
     expect(nodegroupPlatform({ name: 'a', instanceTypes: ['m5.large', 'm6g.large'] })).toBeUndefined();
     expect(nodegroupPlatform({ name: 'a', amiType: 'CUSTOM' })).toBeUndefined();

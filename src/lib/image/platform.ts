@@ -48,7 +48,10 @@ export async function clusterPlatform(
   kube: () => Promise<KubeClient> = async () => (await import('../kube/client.js')).openKubeClient(config, env, signal),
 ): Promise<PlatformChoice> {
   const cluster = config.cluster;
-  if (!cluster) throw new MlpError('config', 'The eks target needs a cluster section in mlp.yaml.', { hint: 'add cluster.name (and cluster.nodegroup)' });
+  if (!cluster)
+    throw new MlpError('config', 'The eks target needs a cluster section in mlp.yaml.', {
+      hint: 'add cluster.name (and cluster.nodegroup)',
+    });
   if (cluster.context) return nodesPlatform(await kube());
   const region = config.aws.region;
   const { DescribeNodegroupCommand, ListNodegroupsCommand } = await import('@aws-sdk/client-eks');
@@ -71,11 +74,21 @@ export async function clusterPlatform(
       return { platform, source: `nodegroup ${described}` };
     }
     const listed = nodegroups.map((ng) => `${ng.name}: ${platforms.get(ng.name) ?? `unknown (${ng.amiType ?? 'no AMI type'})`}`).join('; ');
-    throw new MlpError('config', `Cannot tell which platform to build for from cluster ${cluster.name}'s nodegroups (${listed || 'none found'}).`, {
-      hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml, or cluster.nodegroup to the nodegroup that runs the services',
-    });
+    throw new MlpError(
+      'config',
+      `Cannot tell which platform to build for from cluster ${cluster.name}'s nodegroups (${listed || 'none found'}).`,
+      {
+        hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml, or cluster.nodegroup to the nodegroup that runs the services',
+      },
+    );
   } catch (error) {
-    throw toMlpError(error, { service: 'eks', operation: 'EKS DescribeNodegroup', region: resolveRegion({ region, env }), action: 'eks:DescribeNodegroup', env });
+    throw toMlpError(error, {
+      service: 'eks',
+      operation: 'EKS DescribeNodegroup',
+      region: resolveRegion({ region, env }),
+      action: 'eks:DescribeNodegroup',
+      env,
+    });
   } finally {
     client.destroy();
   }
@@ -86,16 +99,25 @@ async function nodesPlatform(kube: KubeClient): Promise<PlatformChoice> {
   const { items } = await kube.core.listNode();
   const linux = items.filter((node) => (node.metadata?.labels?.['kubernetes.io/os'] ?? 'linux') === 'linux');
   const arches = [...new Set(linux.map((node) => node.metadata?.labels?.['kubernetes.io/arch'] ?? node.status?.nodeInfo?.architecture))];
-  if (arches.length === 1 && arches[0] && /^(amd64|arm64)$/.test(arches[0])) return { platform: `linux/${arches[0]}`, source: `the nodes of ${source}` };
-  throw new MlpError('config', `Cannot tell which platform to build for: the nodes of ${source} run ${arches.join(', ') || 'nothing (no linux nodes)'}.`, {
-    hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml',
-  });
+  if (arches.length === 1 && arches[0] && /^(amd64|arm64)$/.test(arches[0]))
+    return { platform: `linux/${arches[0]}`, source: `the nodes of ${source}` };
+  throw new MlpError(
+    'config',
+    `Cannot tell which platform to build for: the nodes of ${source} run ${arches.join(', ') || 'nothing (no linux nodes)'}.`,
+    {
+      hint: 'set build.platform (linux/amd64 or linux/arm64) in mlp.yaml',
+    },
+  );
 }
 
 /** Refuses an image whose platform is not the nodes': it would crash-loop with "exec format error". */
 export function requireMatchingPlatform(service: string, imagePlatform: string, nodes: PlatformChoice): void {
   if (imagePlatform === nodes.platform) return;
-  throw new MlpError('build', `The image of ${service} is ${imagePlatform}, but the nodes run ${nodes.platform} (${nodes.source}); it would fail with "exec format error".`, {
-    hint: `rebuild it with: mlp build --service ${service} --platform ${nodes.platform}`,
-  });
+  throw new MlpError(
+    'build',
+    `The image of ${service} is ${imagePlatform}, but the nodes run ${nodes.platform} (${nodes.source}); it would fail with "exec format error".`,
+    {
+      hint: `rebuild it with: mlp build --service ${service} --platform ${nodes.platform}`,
+    },
+  );
 }

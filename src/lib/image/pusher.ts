@@ -48,7 +48,8 @@ const DEFAULT_RETRY_DELAY_MS = 2000;
 /** Refresh the ECR token when it has less than this left (tokens last 12 hours). */
 const TOKEN_MARGIN_MS = 5 * 60_000;
 
-const TRANSIENT = /connection refused|connection reset|i\/o timeout|timeout|EOF|broken pipe|no such host|TLS handshake|50[0-4]|Service Unavailable|Bad Gateway|temporarily unavailable/i;
+const TRANSIENT =
+  /connection refused|connection reset|i\/o timeout|timeout|EOF|broken pipe|no such host|TLS handshake|50[0-4]|Service Unavailable|Bad Gateway|temporarily unavailable/i;
 const AUTH_EXPIRED = /authorization token has expired|token has expired|reauthenticate|no basic auth credentials/i;
 
 /** Registry credentials for this run: for ECR a temporary Docker config holding only this run's token. */
@@ -121,13 +122,23 @@ export async function pushProject(context: CommandContext, options: PushOptions 
   const isEcr = config.registry?.type !== 'generic';
   const ecr = isEcr ? await Ecr.open(config.aws.region, context.signal, context.io.env) : undefined;
   try {
-    const accountId = isEcr && !config.registry?.url && !config.aws.accountId ? (await callerIdentity({ region: config.aws.region, signal: context.signal, env: context.io.env })).account : undefined;
+    const accountId =
+      isEcr && !config.registry?.url && !config.aws.accountId
+        ? (await callerIdentity({ region: config.aws.region, signal: context.signal, env: context.io.env })).account
+        : undefined;
     const host = registryHost(config, accountId).split('/')[0]!;
-    const targets: PushTarget[] = records.map((record) => ({ name: record.service, record, repository: registryRepository(config, record.service, accountId) }));
+    const targets: PushTarget[] = records.map((record) => ({
+      name: record.service,
+      record,
+      repository: registryRepository(config, record.service, accountId),
+    }));
     if (ecr) {
       for (const target of targets) {
         const ensured = await ecr.ensureRepository(registryRepositoryName(config, target.name), config.registry!);
-        if (ensured.created) context.output.info(`created ECR repository ${ensured.name} (scan on push, lifecycle: keep ${config.registry!.keepImages} images, untagged expire after ${config.registry!.expireDays} days)`);
+        if (ensured.created)
+          context.output.info(
+            `created ECR repository ${ensured.name} (scan on push, lifecycle: keep ${config.registry!.keepImages} images, untagged expire after ${config.registry!.expireDays} days)`,
+          );
         else if (ensured.updated) context.output.info(`updated ECR repository ${ensured.name}: scan on push and lifecycle policy`);
       }
     }
@@ -148,14 +159,24 @@ async function requireBuilt(project: ProjectConfig, cli: DockerCli, name: string
   const record = await readBuildRecord(project.dir, name);
   const image = record ? `${record.repository}:${record.tags[0]}` : undefined;
   if (!record || !image || !(await localImage(cli, image))) {
-    throw new MlpError('prerequisite', `${name} has no built image${image ? ` (${image} is not in the local engine)` : ''}, so there is nothing to push.`, {
-      hint: `run: mlp build --service ${name}`,
-    });
+    throw new MlpError(
+      'prerequisite',
+      `${name} has no built image${image ? ` (${image} is not in the local engine)` : ''}, so there is nothing to push.`,
+      {
+        hint: `run: mlp build --service ${name}`,
+      },
+    );
   }
   return record;
 }
 
-async function pushTarget(context: CommandContext, project: ProjectConfig, cli: DockerCli, registryLogin: RegistryLogin, target: PushTarget): Promise<ImagePushResult> {
+async function pushTarget(
+  context: CommandContext,
+  project: ProjectConfig,
+  cli: DockerCli,
+  registryLogin: RegistryLogin,
+  target: PushTarget,
+): Promise<ImagePushResult> {
   const started = Date.now();
   const { record, repository } = target;
   const [contentTag, ...otherTags] = record.tags as [string, ...string[]];
@@ -172,7 +193,10 @@ async function pushTarget(context: CommandContext, project: ProjectConfig, cli: 
   });
   const remember = async (digest: string): Promise<void> => {
     const pushedAt = new Date().toISOString();
-    await writeBuildRecord(project.dir, { ...record, pushed: { repository, tags: record.tags, digest, reference: `${repository}@${digest}`, pushedAt } });
+    await writeBuildRecord(project.dir, {
+      ...record,
+      pushed: { repository, tags: record.tags, digest, reference: `${repository}@${digest}`, pushedAt },
+    });
   };
 
   await registryLogin.current((line) => context.output.info(line));
@@ -183,7 +207,9 @@ async function pushTarget(context: CommandContext, project: ProjectConfig, cli: 
   });
   if (existing?.digest) {
     await remember(existing.digest);
-    context.output.info(`${target.name}: ${repository}:${contentTag} is already in the registry (${existing.digest.slice(0, 19)}…); not pushed`);
+    context.output.info(
+      `${target.name}: ${repository}:${contentTag} is already in the registry (${existing.digest.slice(0, 19)}…); not pushed`,
+    );
     return result('skipped', existing.digest, 'the registry already has this content tag', 0);
   }
 
@@ -196,7 +222,12 @@ async function pushTarget(context: CommandContext, project: ProjectConfig, cli: 
   return result('pushed', digest, 'not in the registry yet', attempts);
 }
 
-async function pushWithRetries(context: CommandContext, cli: DockerCli, registryLogin: RegistryLogin, ref: string): Promise<{ digest: string; attempts: number }> {
+async function pushWithRetries(
+  context: CommandContext,
+  cli: DockerCli,
+  registryLogin: RegistryLogin,
+  ref: string,
+): Promise<{ digest: string; attempts: number }> {
   const baseDelay = Number(context.io.env.MLP_PUSH_RETRY_DELAY_MS ?? DEFAULT_RETRY_DELAY_MS);
   let refreshed = false;
   let failures = 0;
@@ -215,7 +246,9 @@ async function pushWithRetries(context: CommandContext, cli: DockerCli, registry
     if (!TRANSIENT.test(why) || failures > PUSH_RETRIES) {
       throw new MlpError('push', `docker push ${ref} failed${failures > 1 ? ` after ${failures} attempts` : ''}: ${why}`, {
         details: outcome.tail.slice(-10),
-        hint: TRANSIENT.test(why) ? 'the registry did not answer; check that it is reachable and run mlp push again (nothing was recorded as pushed)' : 'nothing was recorded as pushed',
+        hint: TRANSIENT.test(why)
+          ? 'the registry did not answer; check that it is reachable and run mlp push again (nothing was recorded as pushed)'
+          : 'nothing was recorded as pushed',
       });
     }
     const delay = baseDelay * 2 ** (failures - 1);

@@ -18,19 +18,41 @@ export const TRAINING_IMAGE = 'training.job';
 const RUNNER_IN_CONTEXT = '.mlp-train';
 const RUNNER_FILES = ['mlp_train_job.py', 'requirements.txt'];
 
-const LEFT_OUT = new Set(['.mlp', '.git', '.venv', 'venv', '__pycache__', 'node_modules', '.pytest_cache', '.mypy_cache', DOCKERFILE_IN_CONTEXT, RUNNER_IN_CONTEXT]);
+const LEFT_OUT = new Set([
+  '.mlp',
+  '.git',
+  '.venv',
+  'venv',
+  '__pycache__',
+  'node_modules',
+  '.pytest_cache',
+  '.mypy_cache',
+  DOCKERFILE_IN_CONTEXT,
+  RUNNER_IN_CONTEXT,
+]);
 
-export async function trainingImageInputs(project: ProjectConfig, training: NonNullable<MlpConfig['training']>, platform: string): Promise<ImageInputs> {
+export async function trainingImageInputs(
+  project: ProjectConfig,
+  training: NonNullable<MlpConfig['training']>,
+  platform: string,
+): Promise<ImageInputs> {
   const workdir = path.resolve(project.dir, training.workdir);
   const requirements = training.requirements ?? 'requirements.txt';
   if (!(await stat(path.join(workdir, requirements)).catch(() => undefined))?.isFile()) {
-    throw new MlpError('config', `training.requirements: ${path.join(workdir, requirements)} does not exist; the training image installs it.`, {
-      hint: 'list the training dependencies in a pip requirements file and set training.requirements',
-    });
+    throw new MlpError(
+      'config',
+      `training.requirements: ${path.join(workdir, requirements)} does not exist; the training image installs it.`,
+      {
+        hint: 'list the training dependencies in a pip requirements file and set training.requirements',
+      },
+    );
   }
   const files: ContextFile[] = [
     { path: DOCKERFILE_IN_CONTEXT, source: packageFile('templates/docker/train.Dockerfile') },
-    ...RUNNER_FILES.map((name) => ({ path: `${RUNNER_IN_CONTEXT}/${name}`, source: packageFile(`templates/docker/train-runtime/${name}`) })),
+    ...RUNNER_FILES.map((name) => ({
+      path: `${RUNNER_IN_CONTEXT}/${name}`,
+      source: packageFile(`templates/docker/train-runtime/${name}`),
+    })),
   ];
   for (const file of await walk(workdir)) files.push({ path: path.relative(workdir, file).split(path.sep).join('/'), source: file });
   return { files, args: { BASE_IMAGE: project.config.build.pythonBaseImage, REQUIREMENTS: requirements, platform } };

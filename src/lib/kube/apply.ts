@@ -64,7 +64,10 @@ function apiFailure(error: unknown): { code: number | undefined; message: string
       /* not JSON: keep the text */
     }
   }
-  const status = (typeof body === 'object' && body !== null ? body : {}) as { message?: string; details?: { causes?: Array<{ field?: string; message?: string }> } };
+  const status = (typeof body === 'object' && body !== null ? body : {}) as {
+    message?: string;
+    details?: { causes?: Array<{ field?: string; message?: string }> };
+  };
   const causes = (status.details?.causes ?? []).map((cause) => `${cause.field ?? ''}: ${cause.message ?? ''}`.replace(/^: /, ''));
   return { code: e.code, message: status.message ?? e.message ?? String(error), causes };
 }
@@ -76,38 +79,57 @@ function applyError(object: KubernetesObject, error: unknown): MlpError {
       hint: 'the identity mlp uses needs RBAC permission to apply this kind in the namespace (for EKS: an access entry or aws-auth mapping)',
     });
   }
-  return new MlpError('apply', `The API server rejected ${describe(object)}: ${message}`, { details: causes, hint: 'fix the template or the mlp.yaml field it comes from; nothing after this object was applied' });
+  return new MlpError('apply', `The API server rejected ${describe(object)}: ${message}`, {
+    details: causes,
+    hint: 'fix the template or the mlp.yaml field it comes from; nothing after this object was applied',
+  });
 }
 
 async function readOrUndefined(kube: KubeClient, object: KubernetesObject): Promise<KubernetesObject | undefined> {
   try {
-    return await kube.objects.read({ apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } });
+    return await kube.objects.read({
+      apiVersion: object.apiVersion!,
+      kind: object.kind!,
+      metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) },
+    });
   } catch (error) {
     if ((error as ApiError).code === 404) return undefined;
     throw error;
   }
 }
 
-export async function applyObjects(kube: KubeClient, objects: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
+export async function applyObjects(
+  kube: KubeClient,
+  objects: readonly KubernetesObject[],
+  options: ApplyOptions,
+): Promise<AppliedObject[]> {
   const results: AppliedObject[] = [];
   for (const object of objects) {
     const before = await readOrUndefined(kube, object).catch((error: unknown) => {
       throw applyError(object, error);
     });
-    const after = await kube.serverSideApply(kube.toModel(object), { fieldManager: FIELD_MANAGER, dryRun: options.dryRun }).catch((error: unknown) => {
-      throw applyError(object, error);
-    });
+    const after = await kube
+      .serverSideApply(kube.toModel(object), { fieldManager: FIELD_MANAGER, dryRun: options.dryRun })
+      .catch((error: unknown) => {
+        throw applyError(object, error);
+      });
     // A dry run persists nothing, so the resourceVersion never moves: compare what the server would store instead.
     const same = options.dryRun ? sameComparable(before, after) : before?.metadata?.resourceVersion === after.metadata?.resourceVersion;
     const action: AppliedObject['action'] = !before ? 'created' : same ? 'unchanged' : 'configured';
-    results.push({ kind: object.kind!, name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}), action });
+    results.push({
+      kind: object.kind!,
+      name: object.metadata!.name!,
+      ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+      action,
+    });
     options.log?.(`${describe(object)} ${action}${options.dryRun ? ' (server dry run)' : ''}`);
   }
   if (options.prune) results.push(...(await prune(kube, objects, options)));
   return results;
 }
 
-const identity = (object: KubernetesObject): string => `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
+const identity = (object: KubernetesObject): string =>
+  `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
 
 /** Deletes the project's objects in the namespace that the rendered set no longer has. */
 async function prune(kube: KubeClient, rendered: readonly KubernetesObject[], options: ApplyOptions): Promise<AppliedObject[]> {
@@ -117,7 +139,18 @@ async function prune(kube: KubeClient, rendered: readonly KubernetesObject[], op
   for (const { apiVersion, kind } of PRUNABLE_KINDS) {
     let items: KubernetesObject[];
     try {
-      items = (await client.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, undefined, `${PROJECT_LABEL}=${options.project},${MANAGED_BY},${NOT_TRAINING}`)).items;
+      items = (
+        await client.list(
+          apiVersion,
+          kind,
+          options.namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          `${PROJECT_LABEL}=${options.project},${MANAGED_BY},${NOT_TRAINING}`,
+        )
+      ).items;
     } catch (error) {
       if ((error as ApiError).code === 404) continue; // the kind does not exist on this cluster
       throw new MlpError('apply', `Listing ${kind} objects to prune failed: ${apiFailure(error).message}`);
@@ -128,7 +161,8 @@ async function prune(kube: KubeClient, rendered: readonly KubernetesObject[], op
       try {
         await client.delete(object, undefined, options.dryRun ? 'All' : undefined, undefined, undefined, 'Background');
       } catch (error) {
-        if ((error as ApiError).code !== 404) throw new MlpError('apply', `Pruning ${describe(object)} failed: ${apiFailure(error).message}`);
+        if ((error as ApiError).code !== 404)
+          throw new MlpError('apply', `Pruning ${describe(object)} failed: ${apiFailure(error).message}`);
       }
       pruned.push({ kind, name: object.metadata!.name!, namespace: options.namespace, action: 'pruned' });
       options.log?.(`${describe(object)} pruned (no longer rendered)${options.dryRun ? ' (server dry run)' : ''}`);

@@ -37,7 +37,10 @@ export class KubeClient {
   }
 
   /** Clients on an existing KubeConfig (tests and tools that load their own). */
-  static async fromKubeConfig(kubeConfig: KubeConfig, source = `kubeconfig context ${kubeConfig.getCurrentContext()}`): Promise<KubeClient> {
+  static async fromKubeConfig(
+    kubeConfig: KubeConfig,
+    source = `kubeconfig context ${kubeConfig.getCurrentContext()}`,
+  ): Promise<KubeClient> {
     return new KubeClient(await import('@kubernetes/client-node'), kubeConfig, source);
   }
 
@@ -99,7 +102,14 @@ export class KubeClient {
    * with dryRun the API server validates and defaults it and persists nothing. Resolves with what it stored.
    */
   serverSideApply<T extends KubernetesObject>(object: T, options: { fieldManager: string; dryRun?: boolean }): Promise<T> {
-    return this.objects.patch(object, undefined, options.dryRun ? 'All' : undefined, options.fieldManager, true, this.#k8s.PatchStrategy.ServerSideApply);
+    return this.objects.patch(
+      object,
+      undefined,
+      options.dryRun ? 'All' : undefined,
+      options.fieldManager,
+      true,
+      this.#k8s.PatchStrategy.ServerSideApply,
+    );
   }
 
   /** The URL and TLS/auth options for a plain HTTPS request to the API server at `path` (a streamed pod log). */
@@ -116,7 +126,11 @@ export class KubeClient {
  * Clients for the cluster mlp.yaml names (cluster-access.ts decides how it is reached). `env` is the command's
  * environment (CliIo.env): KUBECONFIG, and the AWS settings for an EKS token.
  */
-export async function openKubeClient(config: Pick<MlpConfig, 'cluster' | 'deploy' | 'aws'>, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<KubeClient> {
+export async function openKubeClient(
+  config: Pick<MlpConfig, 'cluster' | 'deploy' | 'aws'>,
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<KubeClient> {
   return KubeClient.forAccess(await clusterAccess(config, env, signal));
 }
 
@@ -141,18 +155,27 @@ function loadKubeConfig(k8s: ClientNode, access: Extract<ClusterAccess, { kind: 
     if (file) kubeConfig.loadFromFile(file);
     else kubeConfig.loadFromDefault();
   } catch (error) {
-    throw new MlpError('config', `Could not read the kubeconfig ${file ?? '(~/.kube/config)'}: ${(error as Error).message}`, { hint: 'set KUBECONFIG, or cluster.name with the eks target' });
+    throw new MlpError('config', `Could not read the kubeconfig ${file ?? '(~/.kube/config)'}: ${(error as Error).message}`, {
+      hint: 'set KUBECONFIG, or cluster.name with the eks target',
+    });
   }
   if (context) {
     if (!kubeConfig.getContextObject(context)) {
       throw new MlpError('config', `cluster.context: the kubeconfig has no context ${context}.`, {
-        hint: `contexts: ${kubeConfig.getContexts().map((c) => c.name).join(', ') || 'none'}`,
+        hint: `contexts: ${
+          kubeConfig
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
       });
     }
     kubeConfig.setCurrentContext(context);
   }
   if (!kubeConfig.getCurrentCluster()) {
-    throw new MlpError('config', 'No Kubernetes cluster is configured: the kubeconfig has no current context.', { hint: 'set KUBECONFIG or cluster.context' });
+    throw new MlpError('config', 'No Kubernetes cluster is configured: the kubeconfig has no current context.', {
+      hint: 'set KUBECONFIG or cluster.context',
+    });
   }
   return kubeConfig;
 }

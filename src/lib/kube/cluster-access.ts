@@ -19,7 +19,11 @@ export interface EksEndpoint {
 /** How to reach the cluster: an EKS endpoint with a bearer token, or a kubeconfig file and context. */
 export type ClusterAccess =
   | { kind: 'eks'; cluster: EksEndpoint; token: string; /** For messages. */ source: string }
-  | { kind: 'kubeconfig'; /** Undefined: client-node's default ($KUBECONFIG, ~/.kube/config, in-cluster). */ file: string | undefined; context: string | undefined };
+  | {
+      kind: 'kubeconfig';
+      /** Undefined: client-node's default ($KUBECONFIG, ~/.kube/config, in-cluster). */ file: string | undefined;
+      context: string | undefined;
+    };
 
 export async function describeEksCluster(name: string, region: string, signal?: AbortSignal, env?: AwsEnv): Promise<EksEndpoint> {
   const { DescribeClusterCommand } = await import('@aws-sdk/client-eks');
@@ -32,19 +36,37 @@ export async function describeEksCluster(name: string, region: string, signal?: 
         hint: 'wait until `aws eks describe-cluster --name <name>` says ACTIVE',
       });
     }
-    return { name, endpoint: cluster.endpoint, certificateAuthority: cluster.certificateAuthority.data, status: cluster.status ?? 'UNKNOWN' };
+    return {
+      name,
+      endpoint: cluster.endpoint,
+      certificateAuthority: cluster.certificateAuthority.data,
+      status: cluster.status ?? 'UNKNOWN',
+    };
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new MlpError('config', `cluster.name: there is no EKS cluster ${name} in ${region}.`, { hint: 'check cluster.name and aws.region (aws eks list-clusters)', cause: error });
+      throw new MlpError('config', `cluster.name: there is no EKS cluster ${name} in ${region}.`, {
+        hint: 'check cluster.name and aws.region (aws eks list-clusters)',
+        cause: error,
+      });
     }
-    throw toMlpError(error, { service: 'eks', operation: 'EKS DescribeCluster', region: resolveRegion({ region, env }), action: 'eks:DescribeCluster', env });
+    throw toMlpError(error, {
+      service: 'eks',
+      operation: 'EKS DescribeCluster',
+      region: resolveRegion({ region, env }),
+      action: 'eks:DescribeCluster',
+      env,
+    });
   } finally {
     client.destroy();
   }
 }
 
 /** The cluster mlp.yaml names, and how to reach it (see the file comment); `env` is the command's environment. */
-export async function clusterAccess(config: Pick<MlpConfig, 'cluster' | 'deploy' | 'aws'>, env: AwsEnv, signal?: AbortSignal): Promise<ClusterAccess> {
+export async function clusterAccess(
+  config: Pick<MlpConfig, 'cluster' | 'deploy' | 'aws'>,
+  env: AwsEnv,
+  signal?: AbortSignal,
+): Promise<ClusterAccess> {
   const cluster = config.cluster;
   if (config.deploy.target === 'eks' && cluster && !cluster.context) {
     const region = config.aws.region;

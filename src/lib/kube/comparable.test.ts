@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { comparable, sameComparable } from './comparable.js';
 
 /** A Deployment as the API server returns it: with what the server maintains around what mlp applied. */
-function live(overrides: { image?: string; revision?: string; resourceVersion?: string; annotations?: Record<string, string> } = {}): KubernetesObject {
+function live(
+  overrides: { image?: string; revision?: string; resourceVersion?: string; annotations?: Record<string, string> } = {},
+): KubernetesObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -35,7 +37,9 @@ describe('comparable: an object without what the server maintains', () => {
   });
 
   it('keeps annotations other than the revision counter', () => {
-    expect(comparable(live({ annotations: { 'mlp.dev/config-hash': 'abc' } }))!.metadata).toMatchObject({ annotations: { 'mlp.dev/config-hash': 'abc' } });
+    expect(comparable(live({ annotations: { 'mlp.dev/config-hash': 'abc' } }))!.metadata).toMatchObject({
+      annotations: { 'mlp.dev/config-hash': 'abc' },
+    });
   });
 
   it('leaves the object it was given untouched', () => {

@@ -20,7 +20,11 @@ export function comparable(object: KubernetesObject | undefined): Record<string,
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, sortedKeys(inner)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, inner]) => [key, sortedKeys(inner)]),
+  );
 }
 
 /** Whether two reads (or a read and a dry run) of an object differ in anything but what the server maintains. */

@@ -26,7 +26,11 @@ export interface ObjectDiff {
 export async function diffObjects(kube: KubeClient, objects: readonly KubernetesObject[]): Promise<ObjectDiff[]> {
   const diffs: ObjectDiff[] = [];
   for (const object of objects) {
-    const header = { apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) } };
+    const header = {
+      apiVersion: object.apiVersion!,
+      kind: object.kind!,
+      metadata: { name: object.metadata!.name!, ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}) },
+    };
     const live = await kube.objects.read(header).catch((error: { code?: number }) => {
       if (error.code === 404) return undefined;
       throw new MlpError('apply', `Reading ${object.kind}/${object.metadata?.name} failed: ${String((error as Error).message ?? error)}`);
@@ -37,7 +41,11 @@ export async function diffObjects(kube: KubeClient, objects: readonly Kubernetes
     } catch (error) {
       // A namespaced object's namespace that does not exist yet: the dry run cannot say more than "create".
       if ((error as { code?: number }).code === 404 && !live) desired = object;
-      else throw new MlpError('apply', `The API server rejected ${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`);
+      else
+        throw new MlpError(
+          'apply',
+          `The API server rejected ${object.kind}/${object.metadata?.name}: ${String((error as { body?: unknown }).body ?? error)}`,
+        );
     }
     const before = live ? stringify(comparable(kube.toWire(live)), { sortMapEntries: true }) : '';
     const after = stringify(comparable(desired === object ? object : kube.toWire(desired)), { sortMapEntries: true });
@@ -48,7 +56,10 @@ export async function diffObjects(kube: KubeClient, objects: readonly Kubernetes
       name: object.metadata!.name!,
       ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
       change,
-      patch: change === 'none' ? '' : createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after, undefined, undefined, { context: 3 }),
+      patch:
+        change === 'none'
+          ? ''
+          : createTwoFilesPatch(`live ${name}`, `rendered ${name}`, before, after, undefined, undefined, { context: 3 }),
     });
   }
   return diffs;

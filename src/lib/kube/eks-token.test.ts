@@ -16,7 +16,12 @@ describe('eksToken: a presigned STS GetCallerIdentity URL, from the command’s 
   });
 
   it('is for the regional STS endpoint without an override', async () => {
-    const { token } = await eksToken({ cluster: 'ml-platform', region: 'eu-west-1', env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, now });
+    const { token } = await eksToken({
+      cluster: 'ml-platform',
+      region: 'eu-west-1',
+      env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' },
+      now,
+    });
     expect(decodeEksToken(token).host).toBe('sts.eu-west-1.amazonaws.com');
   });
 });

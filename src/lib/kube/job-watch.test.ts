@@ -9,14 +9,18 @@ const job = (...conditions: V1JobCondition[]): V1Job => ({ metadata: { name: tar
 function trainingPod(terminated: { exitCode: number; message?: string }): V1Pod {
   return {
     metadata: { name: `${target.name}-abcde` },
-    status: { containerStatuses: [{ name: 'train', image: 'training:1', imageID: '', ready: false, restartCount: 0, state: { terminated } }] },
+    status: {
+      containerStatuses: [{ name: 'train', image: 'training:1', imageID: '', ready: false, restartCount: 0, state: { terminated } }],
+    },
   };
 }
 
 describe('jobEnded: when a training Job has finished', () => {
   it('is its Complete or Failed condition once true', () => {
     expect(jobEnded(job({ type: 'Complete', status: 'True' }))?.type).toBe('Complete');
-    expect(jobEnded(job({ type: 'Suspended', status: 'False' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }))?.reason).toBe('BackoffLimitExceeded');
+    expect(
+      jobEnded(job({ type: 'Suspended', status: 'False' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }))?.reason,
+    ).toBe('BackoffLimitExceeded');
   });
 
   it('is undefined while it runs, or while a condition is not yet true', () => {
@@ -36,7 +40,9 @@ describe('quotaRefusalEvent: the quota refusing a Job its pod', () => {
   });
 
   it('ignores other failures to create the pod, and quota words in other events', () => {
-    expect(quotaRefusalEvent([event('FailedCreate', 'Error creating: serviceaccount "train" not found'), event('Warning', 'exceeded quota')])).toBeUndefined();
+    expect(
+      quotaRefusalEvent([event('FailedCreate', 'Error creating: serviceaccount "train" not found'), event('Warning', 'exceeded quota')]),
+    ).toBeUndefined();
     expect(quotaRefusalEvent([])).toBeUndefined();
   });
 });
@@ -54,12 +60,17 @@ describe('trainingFailure: why a Job that ended Failed failed', () => {
   it('says training.timeoutSeconds passed when the Job hit its deadline (10)', () => {
     const error = trainingFailure(target, job(), undefined, { reason: 'DeadlineExceeded' }, []);
     expect(error.exitCode).toBe(10);
-    expect(error.message).toBe(`Training Job ${target.name} ran out of time: training.timeoutSeconds (3600 s) passed; nothing was registered.`);
+    expect(error.message).toBe(
+      `Training Job ${target.name} ran out of time: training.timeoutSeconds (3600 s) passed; nothing was registered.`,
+    );
     expect(error.hint).toMatch(/^raise training\.timeoutSeconds/);
   });
 
   it("gives the training command's exit code, termination message and log (10)", () => {
-    const error = trainingFailure(target, job(), trainingPod({ exitCode: 2, message: 'KeyError: amount\n' }), failed, ['reading data', 'KeyError: amount']);
+    const error = trainingFailure(target, job(), trainingPod({ exitCode: 2, message: 'KeyError: amount\n' }), failed, [
+      'reading data',
+      'KeyError: amount',
+    ]);
     expect(error.exitCode).toBe(10);
     expect(error.message).toBe(`The training command in Job ${target.name} exited with code 2; nothing was registered.`);
     expect(error.details).toEqual(['termination message: KeyError: amount', 'log: reading data', 'log: KeyError: amount']);
@@ -67,14 +78,20 @@ describe('trainingFailure: why a Job that ended Failed failed', () => {
   });
 
   it("explains the entrypoint's own exit codes 3 and 4", () => {
-    expect(trainingFailure(target, job(), trainingPod({ exitCode: 3 }), failed, []).message).toContain('(3: no model.onnx in MLP_OUTPUT_DIR; 4: the upload to training.remote.artifacts failed)');
-    expect(trainingFailure(target, job(), trainingPod({ exitCode: 4 }), failed, []).message).toContain('exited with code 4 (3: no model.onnx');
+    expect(trainingFailure(target, job(), trainingPod({ exitCode: 3 }), failed, []).message).toContain(
+      '(3: no model.onnx in MLP_OUTPUT_DIR; 4: the upload to training.remote.artifacts failed)',
+    );
+    expect(trainingFailure(target, job(), trainingPod({ exitCode: 4 }), failed, []).message).toContain(
+      'exited with code 4 (3: no model.onnx',
+    );
   });
 
   it("falls back to the Job's reason and conditions when there is no pod to tell", () => {
     const conditions = [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }];
     const error = trainingFailure(target, job(...conditions), undefined, failed, []);
-    expect(error.message).toBe(`The training command in Job ${target.name} failed (BackoffLimitExceeded: Job has reached the specified backoff limit); nothing was registered.`);
+    expect(error.message).toBe(
+      `The training command in Job ${target.name} failed (BackoffLimitExceeded: Job has reached the specified backoff limit); nothing was registered.`,
+    );
     expect(error.details).toEqual([`Job status: ${JSON.stringify(conditions)}`]);
   });
 });

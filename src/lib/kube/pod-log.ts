@@ -28,7 +28,9 @@ export async function followPodLog(
   onLine: (line: string) => void,
   keep = 20,
 ): Promise<PodLogFollower> {
-  const { url, options } = await kube.apiServerRequest(`/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`);
+  const { url, options } = await kube.apiServerRequest(
+    `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`,
+  );
   url.searchParams.set('container', target.container);
   url.searchParams.set('follow', 'true');
   const abort = new AbortController();
@@ -69,10 +71,20 @@ export async function followPodLog(
 }
 
 /** The last lines of a container's log without following it, or [] when the node does not serve them in time. */
-export async function podLogTail(core: CoreV1Api, target: { namespace: string; pod: string; container: string; previous?: boolean }, lines = 20): Promise<string[]> {
+export async function podLogTail(
+  core: CoreV1Api,
+  target: { namespace: string; pod: string; container: string; previous?: boolean },
+  lines = 20,
+): Promise<string[]> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const read = core.readNamespacedPodLog({ name: target.pod, namespace: target.namespace, container: target.container, previous: target.previous ?? false, tailLines: lines });
+    const read = core.readNamespacedPodLog({
+      name: target.pod,
+      namespace: target.namespace,
+      container: target.container,
+      previous: target.previous ?? false,
+      tailLines: lines,
+    });
     // The API server proxies logs from the node; a node that does not answer must not stall a diagnosis.
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 5000)));
     const log = await Promise.race([read, timeout]);

@@ -5,7 +5,13 @@
 import net from 'node:net';
 import type { KubeClient } from './client.js';
 
-export async function withPortForward<T>(kube: KubeClient, namespace: string, pod: string, port: number, use: (baseUrl: string) => Promise<T>): Promise<T> {
+export async function withPortForward<T>(
+  kube: KubeClient,
+  namespace: string,
+  pod: string,
+  port: number,
+  use: (baseUrl: string) => Promise<T>,
+): Promise<T> {
   const forward = kube.portForward;
   const sockets = new Set<net.Socket>();
   const streams = new Set<{ close(): void }>();

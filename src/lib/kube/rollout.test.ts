@@ -17,7 +17,11 @@ import {
 const exitCode = (failure: RolloutFailure | undefined) => (failure ? EXIT_CODES[failure.kind].code : undefined);
 
 function pod(containers: V1ContainerStatus[], extra: Partial<V1Pod['status']> = {}, name = 'api-7d9f-x2'): V1Pod {
-  return { metadata: { name, namespace: 'ml' }, spec: { nodeName: 'node-a', containers: [] }, status: { containerStatuses: containers, ...extra } };
+  return {
+    metadata: { name, namespace: 'ml' },
+    spec: { nodeName: 'node-a', containers: [] },
+    status: { containerStatuses: containers, ...extra },
+  };
 }
 
 function container(name: string, state: V1ContainerStatus['state'], more: Partial<V1ContainerStatus> = {}): V1ContainerStatus {
@@ -29,7 +33,10 @@ const unschedulable: Partial<V1Pod['status']> = {
   conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }],
 };
 
-const deployment: V1Deployment = { metadata: { name: 'api', namespace: 'ml', generation: 2, uid: 'd-1' }, spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: {} } };
+const deployment: V1Deployment = {
+  metadata: { name: 'api', namespace: 'ml', generation: 2, uid: 'd-1' },
+  spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: {} },
+};
 
 function replicaSet(conditions: NonNullable<V1ReplicaSet['status']>['conditions'] = []): V1ReplicaSet {
   return { metadata: { name: 'api-7d9f', labels: { 'pod-template-hash': '7d9f' } }, status: { replicas: 0, conditions } };
@@ -62,11 +69,16 @@ describe('podFailure: why a pod does not run, with its exit code', () => {
   });
 
   it('says what to check when the runtime gives no reason for a failed pull', () => {
-    expect(podFailure(pod([container('server', waiting('ErrImagePull'))]), false)!.details).toEqual(['check the image reference and that the nodes may pull from the registry']);
+    expect(podFailure(pod([container('server', waiting('ErrImagePull'))]), false)!.details).toEqual([
+      'check the image reference and that the nodes may pull from the registry',
+    ]);
   });
 
   it('blames a crash loop (34) with the restarts, last exit code, termination message and previous log', () => {
-    const crashing = container('server', waiting('CrashLoopBackOff'), { restartCount: 4, lastState: { terminated: { exitCode: 1, message: 'model.onnx: no such file\n' } } });
+    const crashing = container('server', waiting('CrashLoopBackOff'), {
+      restartCount: 4,
+      lastState: { terminated: { exitCode: 1, message: 'model.onnx: no such file\n' } },
+    });
     const failure = podFailure(pod([crashing]), false, ['loading model', 'Error: ENOENT']);
     expect(exitCode(failure)).toBe(34);
     expect(failure!.message).toBe('pod api-7d9f-x2: container server keeps crashing (CrashLoopBackOff, 4 restarts, last exit code 1).');
@@ -74,12 +86,16 @@ describe('podFailure: why a pod does not run, with its exit code', () => {
   });
 
   it('tells a binary for another CPU (37) from the previous log or the termination message', () => {
-    const fromLog = podFailure(pod([container('server', waiting('CrashLoopBackOff'), { restartCount: 2 })]), false, ['exec /usr/local/bin/node: exec format error']);
+    const fromLog = podFailure(pod([container('server', waiting('CrashLoopBackOff'), { restartCount: 2 })]), false, [
+      'exec /usr/local/bin/node: exec format error',
+    ]);
     expect(exitCode(fromLog)).toBe(37);
     expect(fromLog!.message).toContain('is built for another CPU architecture');
     expect(fromLog!.details.at(-1)).toBe("node node-a; rebuild with mlp build --platform linux/<the nodes' arch>");
 
-    const fromTermination = container('server', waiting('CrashLoopBackOff'), { lastState: { terminated: { exitCode: 255, message: 'exec format error' } } });
+    const fromTermination = container('server', waiting('CrashLoopBackOff'), {
+      lastState: { terminated: { exitCode: 255, message: 'exec format error' } },
+    });
     expect(exitCode(podFailure(pod([fromTermination]), false))).toBe(37);
   });
 
@@ -100,7 +116,10 @@ describe('podFailure: why a pod does not run, with its exit code', () => {
   });
 
   it('blames the first failing container in the pod', () => {
-    const failure = podFailure(pod([container('sidecar', waiting('ErrImagePull')), container('server', waiting('CrashLoopBackOff'))]), true);
+    const failure = podFailure(
+      pod([container('sidecar', waiting('ErrImagePull')), container('server', waiting('CrashLoopBackOff'))]),
+      true,
+    );
     expect(exitCode(failure)).toBe(33);
     expect(failure!.message).toContain('registry.local/sidecar:1');
   });
@@ -108,31 +127,68 @@ describe('podFailure: why a pod does not run, with its exit code', () => {
 
 describe('crashLoopingContainer: whose previous log a diagnosis reads', () => {
   it('is the blamed container when it crash-loops, and none when an image pull is blamed first', () => {
-    expect(crashLoopingContainer(pod([container('init', { running: {} }), container('server', waiting('CrashLoopBackOff'))]))).toBe('server');
-    expect(crashLoopingContainer(pod([container('sidecar', waiting('ImagePullBackOff')), container('server', waiting('CrashLoopBackOff'))]))).toBeUndefined();
+    expect(crashLoopingContainer(pod([container('init', { running: {} }), container('server', waiting('CrashLoopBackOff'))]))).toBe(
+      'server',
+    );
+    expect(
+      crashLoopingContainer(pod([container('sidecar', waiting('ImagePullBackOff')), container('server', waiting('CrashLoopBackOff'))])),
+    ).toBeUndefined();
     expect(crashLoopingContainer(pod([container('server', waiting('ContainerCreating'))]))).toBeUndefined();
   });
 });
 
 describe('quotaFailure and progressDeadlineFailure: what the controllers report', () => {
   it("reads the quota refusal (36) from the newest ReplicaSet's ReplicaFailure condition", () => {
-    const refused = replicaSet([{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "api-7d9f-x2" is forbidden: exceeded quota: mlp, requested: cpu=500m' }]);
+    const refused = replicaSet([
+      {
+        type: 'ReplicaFailure',
+        status: 'True',
+        reason: 'FailedCreate',
+        message: 'pods "api-7d9f-x2" is forbidden: exceeded quota: mlp, requested: cpu=500m',
+      },
+    ]);
     const failure = quotaFailure(deployment, refused);
     expect(exitCode(failure)).toBe(36);
     expect(failure!.message).toBe('api: the ResourceQuota of namespace ml refuses the new pods.');
     // A quota that requires requests/limits the pod lacks is worded "failed quota".
-    expect(quotaFailure(deployment, replicaSet([{ type: 'ReplicaFailure', status: 'True', message: 'failed quota: mlp: must specify limits.cpu' }]))).toBeDefined();
+    expect(
+      quotaFailure(
+        deployment,
+        replicaSet([{ type: 'ReplicaFailure', status: 'True', message: 'failed quota: mlp: must specify limits.cpu' }]),
+      ),
+    ).toBeDefined();
   });
 
   it('ignores a ReplicaFailure that is not about the quota, or no longer true', () => {
-    expect(quotaFailure(deployment, replicaSet([{ type: 'ReplicaFailure', status: 'True', message: 'serviceaccount "api" not found' }]))).toBeUndefined();
-    expect(quotaFailure(deployment, replicaSet([{ type: 'ReplicaFailure', status: 'False', message: 'exceeded quota: mlp' }]))).toBeUndefined();
+    expect(
+      quotaFailure(deployment, replicaSet([{ type: 'ReplicaFailure', status: 'True', message: 'serviceaccount "api" not found' }])),
+    ).toBeUndefined();
+    expect(
+      quotaFailure(deployment, replicaSet([{ type: 'ReplicaFailure', status: 'False', message: 'exceeded quota: mlp' }])),
+    ).toBeUndefined();
   });
 
   it('reports ProgressDeadlineExceeded as a failed rollout (32)', () => {
-    const stuck = { ...deployment, status: { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "api-7d9f" has timed out progressing.' }] } };
+    const stuck = {
+      ...deployment,
+      status: {
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "api-7d9f" has timed out progressing.',
+          },
+        ],
+      },
+    };
     expect(exitCode(progressDeadlineFailure(stuck))).toBe(32);
-    expect(progressDeadlineFailure({ ...deployment, status: { conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] } })).toBeUndefined();
+    expect(
+      progressDeadlineFailure({
+        ...deployment,
+        status: { conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] },
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -152,7 +208,9 @@ describe('isComplete: when a rollout is done', () => {
 
 describe('diagnose: the verdict on a rollout from its newest ReplicaSet and pods', () => {
   it('prefixes the Deployment and reads the crash-looping container’s previous log', async () => {
-    const { clients, reads } = fakeCluster([pod([container('server', waiting('CrashLoopBackOff'), { restartCount: 3 })])], { server: 'exec /app/server: exec format error\n' });
+    const { clients, reads } = fakeCluster([pod([container('server', waiting('CrashLoopBackOff'), { restartCount: 3 })])], {
+      server: 'exec /app/server: exec format error\n',
+    });
     const failure = await diagnose(clients, deployment, replicaSet(), 0);
     expect(exitCode(failure)).toBe(37);
     expect(failure!.message).toMatch(/^api: pod api-7d9f-x2: container server cannot start: exec format error/);

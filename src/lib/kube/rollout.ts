@@ -50,11 +50,15 @@ export function isComplete(deployment: V1Deployment): boolean {
 }
 
 async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Promise<V1ReplicaSet[]> {
-  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const list = await apps.listNamespacedReplicaSet({ namespace: deployment.metadata!.namespace!, labelSelector: selector });
   return list.items
     .filter((rs) => rs.metadata?.ownerReferences?.some((owner) => owner.uid === deployment.metadata?.uid))
-    .sort((a, b) => Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0));
+    .sort(
+      (a, b) => Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+    );
 }
 
 /**
@@ -75,7 +79,9 @@ export async function diagnose(
     const refused = quotaFailure(deployment, newest);
     if (refused && (await quotaIsFinal(refused.details[0] ?? ''))) return refused;
     const hash = newest.metadata?.labels?.['pod-template-hash'];
-    const pods = hash ? (await c.core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: `pod-template-hash=${hash}` })).items : [];
+    const pods = hash
+      ? (await c.core.listNamespacedPod({ namespace: deployment.metadata!.namespace!, labelSelector: `pod-template-hash=${hash}` })).items
+      : [];
     for (const pod of pods) {
       const cause = await podCause(c, pod, waitedMs >= patience);
       if (cause) return { ...cause, message: `${name}: ${cause.message}` };
@@ -88,14 +94,22 @@ export async function diagnose(
 export function quotaFailure(deployment: V1Deployment, newest: V1ReplicaSet): RolloutFailure | undefined {
   const failure = newest.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure' && condition.status === 'True');
   if (!failure || !QUOTA_REFUSAL.test(failure.message ?? '')) return undefined;
-  return { kind: 'rolloutQuota', message: `${deployment.metadata!.name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`, details: [failure.message ?? ''] };
+  return {
+    kind: 'rolloutQuota',
+    message: `${deployment.metadata!.name}: the ResourceQuota of namespace ${deployment.metadata!.namespace} refuses the new pods.`,
+    details: [failure.message ?? ''],
+  };
 }
 
 /** The Deployment controller's own verdict: its Progressing condition says the progress deadline passed. */
 export function progressDeadlineFailure(deployment: V1Deployment): RolloutFailure | undefined {
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (progressing?.reason !== 'ProgressDeadlineExceeded') return undefined;
-  return { kind: 'rollout', message: `${deployment.metadata!.name}: the rollout exceeded its progress deadline.`, details: [progressing.message ?? ''] };
+  return {
+    kind: 'rollout',
+    message: `${deployment.metadata!.name}: the rollout exceeded its progress deadline.`,
+    details: [progressing.message ?? ''],
+  };
 }
 
 /** How long a quota refusal must last before it is the verdict (see quotaSettled). */
@@ -145,7 +159,10 @@ async function quotaHasRoom(c: Clients, namespace: string, refusal: string): Pro
 /** What keeps a pod from running: an image that cannot be pulled, a crash loop, exec format error, no node. */
 export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
   const crashing = crashLoopingContainer(pod);
-  const previousLog = crashing === undefined ? [] : await podLogTail(c.core, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, container: crashing, previous: true });
+  const previousLog =
+    crashing === undefined
+      ? []
+      : await podLogTail(c.core, { namespace: pod.metadata!.namespace!, pod: pod.metadata!.name!, container: crashing, previous: true });
   return podFailure(pod, unschedulableIsFinal, previousLog);
 }
 
@@ -168,7 +185,11 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
     const waiting = container.state?.waiting;
     const terminated = container.lastState?.terminated ?? container.state?.terminated;
     if (waiting?.reason && IMAGE_PULL.has(waiting.reason)) {
-      return { kind: 'rolloutImagePull', message: `pod ${podName}: ${waiting.reason} for image ${container.image}.`, details: [waiting.message ?? 'check the image reference and that the nodes may pull from the registry'] };
+      return {
+        kind: 'rolloutImagePull',
+        message: `pod ${podName}: ${waiting.reason} for image ${container.image}.`,
+        details: [waiting.message ?? 'check the image reference and that the nodes may pull from the registry'],
+      };
     }
     if (waiting?.reason === 'CrashLoopBackOff') {
       const logs = previousLog.map((line) => `log: ${line}`);
@@ -177,7 +198,11 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
         return {
           kind: 'rolloutExecFormat',
           message: `pod ${podName}: container ${container.name} cannot start: exec format error — ${container.image} is built for another CPU architecture than the node's.`,
-          details: [...(terminated?.message ? [terminated.message.trim()] : []), ...logs, `node ${pod.spec?.nodeName ?? '?'}; rebuild with mlp build --platform linux/<the nodes' arch>`],
+          details: [
+            ...(terminated?.message ? [terminated.message.trim()] : []),
+            ...logs,
+            `node ${pod.spec?.nodeName ?? '?'}; rebuild with mlp build --platform linux/<the nodes' arch>`,
+          ],
         };
       }
       return {
@@ -187,15 +212,26 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
       };
     }
   }
-  const unschedulable = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
+  const unschedulable = pod.status?.conditions?.find(
+    (condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable',
+  );
   if (unschedulable && unschedulableIsFinal) {
-    return { kind: 'rolloutUnschedulable', message: `pod ${podName} cannot be scheduled (FailedScheduling).`, details: [unschedulable.message ?? ''] };
+    return {
+      kind: 'rolloutUnschedulable',
+      message: `pod ${podName} cannot be scheduled (FailedScheduling).`,
+      details: [unschedulable.message ?? ''],
+    };
   }
   return undefined;
 }
 
 /** Waits for the Deployment's rollout; resolves with the revision that completed, rejects with the cause's MlpError. */
-export async function watchRollout(kube: KubeClient, target: RolloutTarget, signal: AbortSignal, log: (line: string) => void): Promise<string | undefined> {
+export async function watchRollout(
+  kube: KubeClient,
+  target: RolloutTarget,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<string | undefined> {
   const startedAt = Date.now();
   const quota = quotaSettled(kube, target.namespace);
   let last = '';
@@ -208,7 +244,9 @@ export async function watchRollout(kube: KubeClient, target: RolloutTarget, sign
     const [newest] = await ownedReplicaSets(kube, deployment);
     const pastDeadline = Date.now() > target.deadline;
     // At the deadline the most specific cause wins over "did not become available" (a pod still waiting for a node).
-    const failure = await diagnose(kube, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS, (refusal) => quota.isFinal(pastDeadline, refusal));
+    const failure = await diagnose(kube, deployment, newest, Date.now() - startedAt, pastDeadline ? 0 : UNSCHEDULABLE_GRACE_MS, (refusal) =>
+      quota.isFinal(pastDeadline, refusal),
+    );
     if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details.filter(Boolean) });
     const progress = `${target.name}: ${deployment.status?.updatedReplicas ?? 0} updated, ${deployment.status?.availableReplicas ?? 0} available of ${deployment.spec?.replicas ?? 1}`;
     if (progress !== last) log(progress);
@@ -234,7 +272,12 @@ export async function rollBackAndWait(
   const restored = await rollBack(kube, target.namespace, target.name, target.toRevision);
   if (!restored) return undefined;
   announce(restored);
-  await watchRollout(kube, { namespace: target.namespace, name: target.name, deadline: Date.now() + target.timeoutSeconds * 1000 }, signal, log);
+  await watchRollout(
+    kube,
+    { namespace: target.namespace, name: target.name, deadline: Date.now() + target.timeoutSeconds * 1000 },
+    signal,
+    log,
+  );
   return restored;
 }
 
@@ -243,7 +286,12 @@ export async function rollBackAndWait(
  * manager: applied as `mlp` with only the template, server-side apply would drop every other field mlp owns
  * (replicas, selector, strategy). The next `mlp deploy` takes the template back, forcing the conflict. Resolves with the revision restored, or undefined when there is none.
  */
-export async function rollBack(kube: KubeClient, namespace: string, name: string, toRevision?: number): Promise<{ revision: number; replicaSet: string } | undefined> {
+export async function rollBack(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+  toRevision?: number,
+): Promise<{ revision: number; replicaSet: string } | undefined> {
   const deployment = await kube.apps.readNamespacedDeployment({ name, namespace });
   const sets = await ownedReplicaSets(kube, deployment);
   const current = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
@@ -254,6 +302,9 @@ export async function rollBack(kube: KubeClient, namespace: string, name: string
   if (!previous?.spec?.template) return undefined;
   const template = structuredClone(previous.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
-  await kube.serverSideApply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { template } } as V1Deployment, { fieldManager: ROLLBACK_FIELD_MANAGER });
+  await kube.serverSideApply(
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { template } } as V1Deployment,
+    { fieldManager: ROLLBACK_FIELD_MANAGER },
+  );
   return { revision: Number(previous.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0), replicaSet: previous.metadata!.name! };
 }

@@ -39,7 +39,13 @@ export function artifactLocation(artifacts: string, model: string, version: stri
  * Creates the bucket when it does not exist (private: public access blocked), so the first remote training works on
  * a new account; an existing bucket is left as its owner configured it. `env`: the command's environment (aws.ts).
  */
-export async function ensureArtifactBucket(location: ArtifactLocation, region: string, signal: AbortSignal, log: (line: string) => void, env?: AwsEnv): Promise<void> {
+export async function ensureArtifactBucket(
+  location: ArtifactLocation,
+  region: string,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  env?: AwsEnv,
+): Promise<void> {
   const s3 = await s3Client({ region, env });
   const { HeadBucketCommand, CreateBucketCommand, PutPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
   const call = { service: 's3', region, env };
@@ -55,7 +61,10 @@ export async function ensureArtifactBucket(location: ArtifactLocation, region: s
     log(`creating S3 bucket ${location.bucket} (training.remote.artifacts) in ${region}`);
     await s3
       .send(
-        new CreateBucketCommand({ Bucket: location.bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }) }),
+        new CreateBucketCommand({
+          Bucket: location.bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+        }),
         { abortSignal: signal },
       )
       .catch((error: unknown) => {
@@ -65,7 +74,12 @@ export async function ensureArtifactBucket(location: ArtifactLocation, region: s
       .send(
         new PutPublicAccessBlockCommand({
           Bucket: location.bucket,
-          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            IgnorePublicAcls: true,
+            BlockPublicPolicy: true,
+            RestrictPublicBuckets: true,
+          },
         }),
         { abortSignal: signal },
       )
@@ -78,12 +92,20 @@ export async function ensureArtifactBucket(location: ArtifactLocation, region: s
 }
 
 /** Downloads the version's files into `dir`, each checked against the manifest. Resolves with the manifest. */
-export async function downloadModelArtifacts(location: ArtifactLocation, dir: string, region: string, signal: AbortSignal, env?: AwsEnv): Promise<ArtifactManifest & { bytes: number }> {
+export async function downloadModelArtifacts(
+  location: ArtifactLocation,
+  dir: string,
+  region: string,
+  signal: AbortSignal,
+  env?: AwsEnv,
+): Promise<ArtifactManifest & { bytes: number }> {
   const s3 = await s3Client({ region, env });
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const get = async (relative: string): Promise<Buffer | undefined> => {
     try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: `${location.prefix}${relative}` }), { abortSignal: signal });
+      const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: `${location.prefix}${relative}` }), {
+        abortSignal: signal,
+      });
       return Buffer.from(await object.Body!.transformToByteArray());
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
@@ -93,9 +115,13 @@ export async function downloadModelArtifacts(location: ArtifactLocation, dir: st
   try {
     const text = await get(MANIFEST_FILE);
     if (text === undefined) {
-      throw new MlpError('training', `The training Job finished, but ${location.uri}${MANIFEST_FILE} does not exist: the model was not uploaded; nothing was registered.`, {
-        hint: 'the training image must come from mlp build (its entrypoint uploads MLP_OUTPUT_DIR, then the manifest); look for "mlp:" lines in the Job log',
-      });
+      throw new MlpError(
+        'training',
+        `The training Job finished, but ${location.uri}${MANIFEST_FILE} does not exist: the model was not uploaded; nothing was registered.`,
+        {
+          hint: 'the training image must come from mlp build (its entrypoint uploads MLP_OUTPUT_DIR, then the manifest); look for "mlp:" lines in the Job log',
+        },
+      );
     }
     const manifest = parseManifest(text.toString('utf8'), location);
     let bytes = 0;
@@ -103,9 +129,13 @@ export async function downloadModelArtifacts(location: ArtifactLocation, dir: st
       const body = await get(file.path);
       const sha256 = body && createHash('sha256').update(body).digest('hex');
       if (body === undefined || body.length !== file.size || sha256 !== file.sha256) {
-        throw new MlpError('training', `${location.uri}${file.path} does not match ${MANIFEST_FILE} (${body === undefined ? 'missing' : `${body.length} bytes, sha256 ${sha256!.slice(0, 12)}…`}; expected ${file.size} bytes, sha256 ${file.sha256.slice(0, 12)}…); nothing was registered.`, {
-          hint: 'something else wrote to this prefix, or the upload was interrupted; train again',
-        });
+        throw new MlpError(
+          'training',
+          `${location.uri}${file.path} does not match ${MANIFEST_FILE} (${body === undefined ? 'missing' : `${body.length} bytes, sha256 ${sha256!.slice(0, 12)}…`}; expected ${file.size} bytes, sha256 ${file.sha256.slice(0, 12)}…); nothing was registered.`,
+          {
+            hint: 'something else wrote to this prefix, or the upload was interrupted; train again',
+          },
+        );
       }
       const target = path.join(dir, ...file.path.split('/'));
       await mkdir(path.dirname(target), { recursive: true });
@@ -127,10 +157,16 @@ function parseManifest(text: string, location: ArtifactLocation): ArtifactManife
     throw new MlpError('training', `${where} is not JSON: ${(error as Error).message}`);
   }
   if (value.format !== 1 || !Array.isArray(value.files)) {
-    throw new MlpError('training', `${where} is not a manifest mlp understands (format ${String(value.format)}).`, { hint: 'rebuild the training image with this version of mlp (mlp build)' });
+    throw new MlpError('training', `${where} is not a manifest mlp understands (format ${String(value.format)}).`, {
+      hint: 'rebuild the training image with this version of mlp (mlp build)',
+    });
   }
   for (const file of value.files) {
-    const safe = typeof file?.path === 'string' && file.path !== '' && !file.path.startsWith('/') && !file.path.split('/').some((part) => part === '..' || part === '');
+    const safe =
+      typeof file?.path === 'string' &&
+      file.path !== '' &&
+      !file.path.startsWith('/') &&
+      !file.path.split('/').some((part) => part === '..' || part === '');
     if (!safe || typeof file.size !== 'number' || typeof file.sha256 !== 'string') {
       throw new MlpError('training', `${where} lists a file mlp will not write: ${JSON.stringify(file)}.`);
     }

@@ -17,10 +17,14 @@ export function formatTrainResult(result: TrainResult, color: ChalkInstance): st
     lines.push(`  metrics    ${METRICS.map((name) => `${name} ${formatMetric(result.metrics?.[name])}`).join('  ')}`);
   }
   const timings = [`training ${result.trainingSeconds.toFixed(1)} s`];
-  if (result.venv !== undefined) timings.unshift(result.venv.created ? `virtualenv created in ${result.venv.seconds.toFixed(1)} s` : 'virtualenv reused');
+  if (result.venv !== undefined)
+    timings.unshift(result.venv.created ? `virtualenv created in ${result.venv.seconds.toFixed(1)} s` : 'virtualenv reused');
   lines.push(`  took       ${timings.join(', ')}`);
   if (result.remote !== undefined) {
-    lines.push(`  trained in Job ${result.remote.job} (namespace ${result.remote.namespace}, ${result.remote.cluster})`, `  artifacts  ${result.remote.artifacts}`);
+    lines.push(
+      `  trained in Job ${result.remote.job} (namespace ${result.remote.namespace}, ${result.remote.cluster})`,
+      `  artifacts  ${result.remote.artifacts}`,
+    );
   }
   return lines.join('\n');
 }
@@ -34,7 +38,11 @@ export function formatVersionList(model: string, versions: readonly ModelVersion
     ...METRICS.map((name) => formatMetric(metric(entry.metrics, name))),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const render = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const render = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [color.bold(render(header)), ...rows.map(render)].join('\n');
 }
 

@@ -36,7 +36,10 @@ export function modelDir(projectDir: string, name: string): string {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export function formatVersion(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

@@ -29,7 +29,13 @@ export interface RegisteredModel {
 }
 
 /** Validates the staged model (model.onnx loads and matches metadata.json) and registers it as `version`. */
-export async function registerStaged(projectDir: string, name: string, version: string, staging: string, log: (line: string) => void): Promise<RegisteredModel> {
+export async function registerStaged(
+  projectDir: string,
+  name: string,
+  version: string,
+  staging: string,
+  log: (line: string) => void,
+): Promise<RegisteredModel> {
   log('validating model.onnx and metadata.json');
   const metadata = await validateModelDir(staging);
   if (metadata.model_version !== version) {

@@ -76,9 +76,13 @@ async function checkModelLoads(modelFile: string, metadata: ModelMetadata): Prom
     }
     const last = input.shape.at(-1);
     if (typeof last === 'number' && last !== width) {
-      throw new MlpError('training', `${modelFile} input "${input.name}" takes ${last} features, but metadata.json feature_names lists ${width}.`, {
-        hint: 'Write feature_names in the order and number of the model input columns.',
-      });
+      throw new MlpError(
+        'training',
+        `${modelFile} input "${input.name}" takes ${last} features, but metadata.json feature_names lists ${width}.`,
+        {
+          hint: 'Write feature_names in the order and number of the model input columns.',
+        },
+      );
     }
     if (input.type !== 'float32') {
       throw new MlpError('training', `${modelFile} input "${input.name}" is ${input.type}; the serving app sends float32.`, {
@@ -100,10 +104,16 @@ async function checkModelLoads(modelFile: string, metadata: ModelMetadata): Prom
       (tensor) => tensor.type === 'float32' && (tensor.data as ArrayLike<number>).length === classes,
     );
     if (!probabilities) {
-      const found = Object.entries(outputs).map(([name, tensor]) => `${name} (${tensor.type}, ${(tensor.data as ArrayLike<unknown>).length} values)`);
-      throw new MlpError('training', `${modelFile} has no float32 output with one probability per class (metadata.json classes lists ${classes}); outputs: ${found.join(', ')}.`, {
-        hint: "Export the classifier's probabilities as a plain tensor (for skl2onnx: options={id(model): {'zipmap': False}}).",
-      });
+      const found = Object.entries(outputs).map(
+        ([name, tensor]) => `${name} (${tensor.type}, ${(tensor.data as ArrayLike<unknown>).length} values)`,
+      );
+      throw new MlpError(
+        'training',
+        `${modelFile} has no float32 output with one probability per class (metadata.json classes lists ${classes}); outputs: ${found.join(', ')}.`,
+        {
+          hint: "Export the classifier's probabilities as a plain tensor (for skl2onnx: options={id(model): {'zipmap': False}}).",
+        },
+      );
     }
   } finally {
     await session.release();
@@ -114,10 +124,14 @@ async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
   try {
     return await import('onnxruntime-node');
   } catch (error) {
-    throw new MlpError('prerequisite', `onnxruntime-node could not be loaded, so the trained model cannot be checked: ${firstLine(error)}`, {
-      hint: 'Reinstall mlp with its dependencies (npm ci), on a platform onnxruntime-node supports (Linux, macOS or Windows on x64 or arm64).',
-      cause: error,
-    });
+    throw new MlpError(
+      'prerequisite',
+      `onnxruntime-node could not be loaded, so the trained model cannot be checked: ${firstLine(error)}`,
+      {
+        hint: 'Reinstall mlp with its dependencies (npm ci), on a platform onnxruntime-node supports (Linux, macOS or Windows on x64 or arm64).',
+        cause: error,
+      },
+    );
   }
 }
 

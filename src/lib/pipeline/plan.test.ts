@@ -5,7 +5,10 @@ type Source = 'training' | 'dir';
 const config = (target: 'local' | 'eks', source: Source = 'training', training: unknown = { command: 'python train.py' }) => ({
   deploy: { target },
   training,
-  services: [{ name: 'fraud', model: { source } }, { name: 'gateway', model: { source: 'dir' as const } }],
+  services: [
+    { name: 'fraud', model: { source } },
+    { name: 'gateway', model: { source: 'dir' as const } },
+  ],
 });
 
 const actions = (plan: ReturnType<typeof planPipeline>) => Object.fromEntries(plan.stages.map((stage) => [stage.name, stage.action]));

@@ -41,14 +41,15 @@ export function planPipeline(config: PlanInput, skips: StageSkips): PipelinePlan
       config.training?.remote?.enabled
         ? 'build and push the training image, run training.command as a Job on the cluster, register the model it uploads'
         : 'run training.command and register a new model version',
-      config.training === undefined
-        ? 'mlp.yaml has no training section'
-        : !trainsModel && 'no service serves the trained model',
+      config.training === undefined ? 'mlp.yaml has no training section' : !trainsModel && 'no service serves the trained model',
     ),
     decide('build', `build images for ${services}`),
     decide('push', 'push images and record their digests', target === 'local' && 'the local target runs images from the local engine'),
     decide('render', 'render manifests from templates/k8s', target === 'local' && 'the local target runs containers, not manifests'),
-    decide('deploy', target === 'local' ? `start ${services} on this machine` : `apply to the cluster and watch the rollout of ${services}`),
+    decide(
+      'deploy',
+      target === 'local' ? `start ${services} on this machine` : `apply to the cluster and watch the rollout of ${services}`,
+    ),
     decide('test', 'smoke-test each service with its smoke payloads'),
   ];
   return { target, stages };

@@ -18,13 +18,18 @@ export function stagesFor(target: PipelinePlan['target']): Stages {
     build: ({ context }) => import('../image/builder.js').then(({ buildStage }) => buildStage(context)),
     push: ({ context }) => import('../image/pusher.js').then(({ pushStage }) => pushStage(context)),
     render: ({ context, plan }) => import('../render/stage.js').then(({ renderStage }) => renderStage(context, planRuns(plan, 'deploy'))),
-    deploy: async ({ context, earlier }) => (await (await import('../deploy/deployer.js')).deployerFor(target)).deploy(context, earlier.render),
+    deploy: async ({ context, earlier }) =>
+      (await (await import('../deploy/deployer.js')).deployerFor(target)).deploy(context, earlier.render),
     test: async ({ context }) => (await (await import('../verify/verifier.js')).verifierFor(target)).verify(context),
   };
 }
 
 /** Runs the plan's stages in order and resolves with what each stage that ran returned. */
-export async function runPipeline(context: CommandContext, plan: PipelinePlan, stages: Stages = stagesFor(plan.target)): Promise<Partial<StageResults>> {
+export async function runPipeline(
+  context: CommandContext,
+  plan: PipelinePlan,
+  stages: Stages = stagesFor(plan.target),
+): Promise<Partial<StageResults>> {
   const results: Partial<StageResults> = {};
   const runStage = async <Name extends StageName>(name: Name, signal: AbortSignal): Promise<void> => {
     const stage = stages[name] as Stage<Name>;

@@ -18,6 +18,7 @@ export async function imageRef(project: ProjectConfig, image: string, warn: (lin
   const version = record.modelVersion ?? record.tags[0] ?? 'latest';
   if (record.pushed) return { reference: record.pushed.reference, version };
   const reference = `${record.repository}:${record.tags[0]}`;
-  if (project.config.deploy.target === 'eks') warn(`${image} is not pushed yet; the manifests name the local image ${reference}, which the cluster cannot pull (run "mlp push")`);
+  if (project.config.deploy.target === 'eks')
+    warn(`${image} is not pushed yet; the manifests name the local image ${reference}, which the cluster cannot pull (run "mlp push")`);
   return { reference, version };
 }

@@ -38,7 +38,8 @@ describe('memoryBytes: memory quantities in bytes', () => {
   });
 
   it('refuses what is not a memory quantity, naming it', () => {
-    for (const bad of ['', 'Mi', '12x', '1mi', '1m', '-1Gi', '1 Gi', '1Gb']) expect(() => memoryBytes(bad), bad).toThrow(`not a memory quantity: ${bad}`);
+    for (const bad of ['', 'Mi', '12x', '1mi', '1m', '-1Gi', '1 Gi', '1Gb'])
+      expect(() => memoryBytes(bad), bad).toThrow(`not a memory quantity: ${bad}`);
   });
 });
 

@@ -116,7 +116,10 @@ export function namespaceOf(config: Pick<MlpConfig, 'cluster'>): string {
  * The recommended app.kubernetes.io labels plus mlp's own, which pruning selects by. Project-level objects have no
  * mlp.dev/service (they belong to none) and no version (a Namespace does not change with the model).
  */
-export function labelsFor(project: string, part: { name: string; instance: string; version?: string; service?: string; component?: string }): Labels {
+export function labelsFor(
+  project: string,
+  part: { name: string; instance: string; version?: string; service?: string; component?: string },
+): Labels {
   return {
     'app.kubernetes.io/name': part.name,
     'app.kubernetes.io/instance': part.instance,
@@ -131,15 +134,22 @@ export function labelsFor(project: string, part: { name: string; instance: strin
 
 /** A label value: at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric (a dir model's version is free text). */
 export function labelValue(text: string): string {
-  const value = text.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const value = text
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return value === '' ? 'unknown' : value;
 }
 
 export function projectContext(config: MlpConfig): ProjectContext {
   const project = config.name;
-  const pods: Array<{ count: number; resources: Resources }> = config.services.map((service) => ({ count: peakPods(service), resources: service.resources }));
+  const pods: Array<{ count: number; resources: Resources }> = config.services.map((service) => ({
+    count: peakPods(service),
+    resources: service.resources,
+  }));
   if (config.training?.remote?.enabled) pods.push({ count: 1, resources: config.training.remote.resources ?? DEFAULT_RESOURCES });
-  const sum = (pick: (r: Resources) => string, parse: (q: string) => number) => pods.reduce((total, p) => total + p.count * parse(pick(p.resources)), 0);
+  const sum = (pick: (r: Resources) => string, parse: (q: string) => number) =>
+    pods.reduce((total, p) => total + p.count * parse(pick(p.resources)), 0);
   return {
     project,
     namespace: namespaceOf(config),
@@ -175,9 +185,13 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
   const project = config.name;
   const env: Record<string, string> = { ...service.env };
   if (env.PORT !== undefined && env.PORT !== String(service.port)) {
-    throw new MlpError('render', `Service ${service.name}: env.PORT is ${env.PORT}, but the container port is services[].port (${service.port}).`, {
-      hint: `remove PORT from services[].env and set services[].port instead`,
-    });
+    throw new MlpError(
+      'render',
+      `Service ${service.name}: env.PORT is ${env.PORT}, but the container port is services[].port (${service.port}).`,
+      {
+        hint: `remove PORT from services[].env and set services[].port instead`,
+      },
+    );
   }
   const delayMs = milliseconds(service, env, 'SHUTDOWN_DELAY_MS', SHUTDOWN_DELAY_MS);
   const timeoutMs = milliseconds(service, env, 'SHUTDOWN_TIMEOUT_MS', SHUTDOWN_TIMEOUT_MS);
@@ -188,7 +202,12 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
     project,
     namespace: namespaceOf(config),
     name: service.name,
-    labels: labelsFor(project, { name: service.name, instance: `${project}-${service.name}`, version: image.version, service: service.name }),
+    labels: labelsFor(project, {
+      name: service.name,
+      instance: `${project}-${service.name}`,
+      version: image.version,
+      service: service.name,
+    }),
     selector: { 'app.kubernetes.io/name': service.name, 'app.kubernetes.io/instance': `${project}-${service.name}` },
     image: image.reference,
     service: {
@@ -277,7 +296,14 @@ export function trainingContext(config: MlpConfig, image: ImageRef, run?: Traini
     : remote.gpus
       ? { requests: { ...DEFAULT_RESOURCES.requests }, limits: { ...DEFAULT_RESOURCES.limits, ...gpus } }
       : null;
-  const fields = { image: image.reference, command: [command.file, ...command.args], env, resources, timeoutSeconds: training.timeoutSeconds, roleArn: remote.roleArn ?? null };
+  const fields = {
+    image: image.reference,
+    command: [command.file, ...command.args],
+    env,
+    resources,
+    timeoutSeconds: training.timeoutSeconds,
+    roleArn: remote.roleArn ?? null,
+  };
   // A Job's pod template cannot be changed, so the name follows everything in it: the same inputs re-apply as a
   // no-op, and different ones (every run has its own version) make a new Job instead of an apply error.
   const hash = createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 10);
@@ -287,7 +313,12 @@ export function trainingContext(config: MlpConfig, image: ImageRef, run?: Traini
     namespace: namespaceOf(config),
     name: `${base}-training`,
     jobName: `${project.slice(0, 63 - '-train-'.length - hash.length).replace(/-+$/, '')}-train-${hash}`,
-    labels: labelsFor(project, { name: project, instance: `${project}-training`, version: run?.version ?? image.version, component: TRAINING_COMPONENT }),
+    labels: labelsFor(project, {
+      name: project,
+      instance: `${project}-training`,
+      version: run?.version ?? image.version,
+      component: TRAINING_COMPONENT,
+    }),
     ...fields,
     outputDir: TRAINING_OUTPUT_DIR,
   };

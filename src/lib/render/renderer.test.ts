@@ -39,7 +39,10 @@ const one = (objects: RenderedObject[], kind: string) => {
 };
 
 const remoteTraining = (text: string) =>
-  text.replace('  timeoutSeconds: 1800\n', '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    artifacts: s3://fraud-models/models\n    roleArn: "arn:aws:iam::123456789012:role/fraud-training"\n    resources: { requests: { cpu: "2", memory: 4Gi }, limits: { cpu: "2", memory: 4Gi } }\n    gpus: 1\n');
+  text.replace(
+    '  timeoutSeconds: 1800\n',
+    '  timeoutSeconds: 1800\n  remote:\n    enabled: true\n    artifacts: s3://fraud-models/models\n    roleArn: "arn:aws:iam::123456789012:role/fraud-training"\n    resources: { requests: { cpu: "2", memory: 4Gi }, limits: { cpu: "2", memory: 4Gi } }\n    gpus: 1\n',
+  );
 const withService = (lines: string) => (text: string) => text.replace('    replicas: 2\n', `    replicas: 2\n${lines}`);
 
 describe('renderManifests on examples/fraud', () => {
@@ -77,7 +80,9 @@ describe('renderManifests on examples/fraud', () => {
     const training = objects.filter((object) => object.metadata.labels?.['app.kubernetes.io/instance'] === 'fraud-training');
     expect(training.map((object) => object.kind)).toEqual(['ServiceAccount', 'Job']);
     for (const object of training) expect(object.metadata.labels?.['app.kubernetes.io/component']).toBe('training');
-    const serviceObjects = objects.filter((object) => !['Namespace', 'ResourceQuota', 'LimitRange'].includes(object.kind) && !training.includes(object));
+    const serviceObjects = objects.filter(
+      (object) => !['Namespace', 'ResourceQuota', 'LimitRange'].includes(object.kind) && !training.includes(object),
+    );
     expect(serviceObjects.length).toBeGreaterThanOrEqual(8);
     for (const object of serviceObjects) {
       expect(object.metadata.labels, object.kind).toMatchObject({
@@ -88,7 +93,10 @@ describe('renderManifests on examples/fraud', () => {
     }
     const deployment = one(objects, 'Deployment');
     expect(deployment.spec.template.metadata.labels).toEqual(deployment.metadata.labels);
-    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'fraud', 'app.kubernetes.io/instance': 'fraud-fraud' });
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'fraud',
+      'app.kubernetes.io/instance': 'fraud-fraud',
+    });
   });
 
   it('runs the serving container non-root with a read-only root filesystem, probes and a /tmp emptyDir', async () => {
@@ -111,7 +119,9 @@ describe('renderManifests on examples/fraud', () => {
     expect(container.startupProbe.httpGet.path).toBe('/health');
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
-    expect(pod.topologySpreadConstraints.map((c: { topologyKey: string; whenUnsatisfiable: string }) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+    expect(
+      pod.topologySpreadConstraints.map((c: { topologyKey: string; whenUnsatisfiable: string }) => [c.topologyKey, c.whenUnsatisfiable]),
+    ).toEqual([
       ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
       ['kubernetes.io/hostname', 'ScheduleAnyway'],
     ]);
@@ -125,8 +135,17 @@ describe('renderManifests on examples/fraud', () => {
   it("takes the HPA's bounds and targets from autoscaling, and leaves replicas to it", async () => {
     const { objects } = await render();
     const hpa = one(objects, 'HorizontalPodAutoscaler');
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud' } });
-    expect(hpa.spec.metrics.map((m: { resource: { name: string; target: { averageUtilization: number } } }) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 10,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud' },
+    });
+    expect(
+      hpa.spec.metrics.map((m: { resource: { name: string; target: { averageUtilization: number } } }) => [
+        m.resource.name,
+        m.resource.target.averageUtilization,
+      ]),
+    ).toEqual([
       ['cpu', 70],
       ['memory', 80],
     ]);
@@ -134,7 +153,13 @@ describe('renderManifests on examples/fraud', () => {
     expect(one(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
     expect(one(objects, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
     // 10 replicas plus the 25 % surge of a rollout at that size.
-    expect(one(objects, 'ResourceQuota').spec.hard).toEqual({ 'requests.cpu': '3250m', 'requests.memory': '3328Mi', 'limits.cpu': '6500m', 'limits.memory': '6656Mi', pods: '13' });
+    expect(one(objects, 'ResourceQuota').spec.hard).toEqual({
+      'requests.cpu': '3250m',
+      'requests.memory': '3328Mi',
+      'limits.cpu': '6500m',
+      'limits.memory': '6656Mi',
+      pods: '13',
+    });
   });
 
   it('without autoscaling (the dev profile) sets replicas and renders no HPA; without targetMemory, CPU only', async () => {
@@ -160,7 +185,10 @@ describe('renderManifests on examples/fraud', () => {
     expect(container.command).toBeUndefined();
     expect(container.args).toEqual(['python', 'train.py', '--out', '$(MLP_OUTPUT_DIR)']);
     expect(container.env).toContainEqual({ name: 'MLP_OUTPUT_DIR', value: '/opt/mlp/output' });
-    expect(container.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } });
+    expect(container.resources).toEqual({
+      requests: { cpu: '2', memory: '4Gi' },
+      limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' },
+    });
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(warnings).toContainEqual(expect.stringContaining('training.job is not built yet'));
     const account = ofKind(objects, 'ServiceAccount').find((object) => object.metadata.name === 'fraud-training')!;
@@ -172,7 +200,10 @@ describe('renderManifests on examples/fraud', () => {
   });
 
   it("gives a training run's Job its version and artifacts location, and leaves training out of what deploy applies", async () => {
-    const { objects } = await render(remoteTraining, { workloads: 'training', training: { version: '20261201T101500Z', artifactsUri: 's3://fraud-models/models/fraud/20261201T101500Z/' } });
+    const { objects } = await render(remoteTraining, {
+      workloads: 'training',
+      training: { version: '20261201T101500Z', artifactsUri: 's3://fraud-models/models/fraud/20261201T101500Z/' },
+    });
     expect(objects.map((object) => object.kind)).toEqual(['Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Job']);
     const env = one(objects, 'Job').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'MLP_MODEL_VERSION', value: '20261201T101500Z' });
@@ -185,12 +216,19 @@ describe('renderManifests on examples/fraud', () => {
 
   it('annotates the ServiceAccount for IRSA and exposes through an ALB Ingress or an NLB Service', async () => {
     const ingress = await render(
-      withService('    serviceAccount: { roleArn: "arn:aws:iam::123456789012:role/fraud" }\n    expose: { type: ingress, host: fraud.example.com, ingressClassName: alb }\n'),
+      withService(
+        '    serviceAccount: { roleArn: "arn:aws:iam::123456789012:role/fraud" }\n    expose: { type: ingress, host: fraud.example.com, ingressClassName: alb }\n',
+      ),
     );
-    expect(one(ingress.objects, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/fraud' });
+    expect(one(ingress.objects, 'ServiceAccount').metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/fraud',
+    });
     const rule = one(ingress.objects, 'Ingress');
     expect(rule.spec.ingressClassName).toBe('alb');
-    expect(rule.spec.rules[0]).toMatchObject({ host: 'fraud.example.com', http: { paths: [{ path: '/', backend: { service: { name: 'fraud', port: { name: 'http' } } } }] } });
+    expect(rule.spec.rules[0]).toMatchObject({
+      host: 'fraud.example.com',
+      http: { paths: [{ path: '/', backend: { service: { name: 'fraud', port: { name: 'http' } } } }] },
+    });
     expect(rule.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/target-type': 'ip' });
     expect(ofKind(ingress.objects, 'Service')).toHaveLength(1);
 
@@ -219,7 +257,7 @@ describe('renderManifests on examples/fraud', () => {
     expect(one(objects, 'ServiceMonitor').spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s' }]);
   });
 
-  it("uses the pushed digest, else the local content tag, else a placeholder with a warning", async () => {
+  it('uses the pushed digest, else the local content tag, else a placeholder with a warning', async () => {
     const loaded = await project();
     const record: BuildRecord = {
       service: 'fraud',
@@ -237,24 +275,40 @@ describe('renderManifests on examples/fraud', () => {
       const warnings: string[] = [];
       const objects = await renderManifests(loaded, { warn: (line) => warnings.push(line) });
       const deployment = one(objects, 'Deployment');
-      return { image: deployment.spec.template.spec.containers[0].image as string, version: deployment.metadata.labels!['app.kubernetes.io/version'], warnings };
+      return {
+        image: deployment.spec.template.spec.containers[0].image as string,
+        version: deployment.metadata.labels!['app.kubernetes.io/version'],
+        warnings,
+      };
     };
-    expect(await image()).toEqual({ image: 'fraud/fraud:latest', version: 'latest', warnings: [expect.stringContaining('fraud is not built yet')] });
+    expect(await image()).toEqual({
+      image: 'fraud/fraud:latest',
+      version: 'latest',
+      warnings: [expect.stringContaining('fraud is not built yet')],
+    });
     await writeBuildRecord(loaded.dir, record);
     expect(await image()).toEqual({ image: 'fraud/fraud:abababababababab', version: '20261123T081500Z', warnings: [] });
     const reference = `127.0.0.1:5000/fraud/fraud@sha256:${'cd'.repeat(32)}`;
-    await writeBuildRecord(loaded.dir, { ...record, pushed: { repository: '127.0.0.1:5000/fraud/fraud', tags: record.tags, digest: `sha256:${'cd'.repeat(32)}`, reference, pushedAt: '' } });
+    await writeBuildRecord(loaded.dir, {
+      ...record,
+      pushed: { repository: '127.0.0.1:5000/fraud/fraud', tags: record.tags, digest: `sha256:${'cd'.repeat(32)}`, reference, pushedAt: '' },
+    });
     expect((await image()).image).toBe(reference);
   });
 
   it('renders only the services asked for, and names an unknown one', async () => {
-    const two = (text: string) => `${text.replace('profiles:', 'PROFILES:')}`.replace(/PROFILES:[\s\S]*$/, '') + '  - name: other\n    model: { source: sagemaker, endpoint: other-prod }\n';
+    const two = (text: string) =>
+      `${text.replace('profiles:', 'PROFILES:')}`.replace(/PROFILES:[\s\S]*$/, '') +
+      '  - name: other\n    model: { source: sagemaker, endpoint: other-prod }\n';
     const { objects } = await render(two, { services: ['other'] });
     expect(ofKind(objects, 'Deployment').map((d) => d.metadata.name)).toEqual(['other']);
     const env = one(objects, 'Deployment').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'SAGEMAKER_ENDPOINT', value: 'other-prod' });
     expect(env).toContainEqual({ name: 'AWS_REGION', value: 'us-east-1' });
-    await expect(render(two, { services: ['othr'] })).rejects.toMatchObject({ kind: 'usage', message: expect.stringContaining('did you mean other') });
+    await expect(render(two, { services: ['othr'] })).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining('did you mean other'),
+    });
   });
 
   it('refuses a PORT in services[].env that is not the container port', async () => {
@@ -270,7 +324,10 @@ describe('renderManifests on examples/fraud', () => {
     await mkdir(path.join(templates, 'service'));
     await writeFile(path.join(templates, 'project', 'ns.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespac}\n');
     const error = await renderManifests(await project(), { templatesDir: templates }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'render', message: expect.stringContaining(`${path.join(templates, 'project', 'ns.yaml')}:4:9: unknown placeholder \${namespac}`) });
+    expect(error).toMatchObject({
+      kind: 'render',
+      message: expect.stringContaining(`${path.join(templates, 'project', 'ns.yaml')}:4:9: unknown placeholder \${namespac}`),
+    });
   });
 });
 

@@ -67,7 +67,10 @@ export async function renderManifests(project: ProjectConfig, options: RenderOpt
   const warn = options.warn ?? (() => undefined);
   const { config } = project;
   const services = selectServices(config, options.services);
-  const [projectTemplates, serviceTemplates] = await Promise.all([readTemplates(path.join(root, 'project')), readTemplates(path.join(root, 'service'))]);
+  const [projectTemplates, serviceTemplates] = await Promise.all([
+    readTemplates(path.join(root, 'project')),
+    readTemplates(path.join(root, 'service')),
+  ]);
 
   const workloads = options.workloads ?? 'all';
   const objects = fill(projectTemplates, projectContext(config));
@@ -96,16 +99,25 @@ async function readTemplates(dir: string): Promise<Template[]> {
 }
 
 function missing(where: string): never {
-  throw new MlpError('render', `mlp's Kubernetes templates are missing: ${where} cannot be read.`, { hint: 'reinstall mlp; templates/k8s ships in its package' });
+  throw new MlpError('render', `mlp's Kubernetes templates are missing: ${where} cannot be read.`, {
+    hint: 'reinstall mlp; templates/k8s ships in its package',
+  });
 }
 
 function fill(templates: readonly Template[], context: object): RenderedObject[] {
-  return templates.flatMap((template) => renderTemplate(template.file, template.text, context as TemplateContext).map((value) => checkObject(template.file, value)));
+  return templates.flatMap((template) =>
+    renderTemplate(template.file, template.text, context as TemplateContext).map((value) => checkObject(template.file, value)),
+  );
 }
 
 function checkObject(file: string, value: unknown): RenderedObject {
   const object = value as Partial<RenderedObject> | null;
-  const ok = object !== null && typeof object === 'object' && typeof object.apiVersion === 'string' && typeof object.kind === 'string' && typeof object.metadata?.name === 'string';
+  const ok =
+    object !== null &&
+    typeof object === 'object' &&
+    typeof object.apiVersion === 'string' &&
+    typeof object.kind === 'string' &&
+    typeof object.metadata?.name === 'string';
   if (!ok) throw new MlpError('render', `${file}: a document is not a Kubernetes object (it needs apiVersion, kind and metadata.name).`);
   return object as RenderedObject;
 }
@@ -116,5 +128,8 @@ function sortForApply(objects: RenderedObject[]): RenderedObject[] {
     const index = (KIND_ORDER as readonly string[]).indexOf(object.kind);
     return index === -1 ? KIND_ORDER.length : index;
   };
-  return objects.map((object, index) => ({ object, index })).sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index).map(({ object }) => object);
+  return objects
+    .map((object, index) => ({ object, index }))
+    .sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index)
+    .map(({ object }) => object);
 }

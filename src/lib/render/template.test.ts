@@ -51,7 +51,9 @@ describe('renderTemplate', () => {
   });
 
   it('applies x-mlp-when to nested mappings and list items too', () => {
-    const [doc] = render('annotations:\n  x-mlp-when: ${none}\n  a: b\nenv:\n  - name: A\n  - x-mlp-when: ${off}\n    name: B\n  - x-mlp-when: ${port}\n    name: C\n');
+    const [doc] = render(
+      'annotations:\n  x-mlp-when: ${none}\n  a: b\nenv:\n  - name: A\n  - x-mlp-when: ${off}\n    name: B\n  - x-mlp-when: ${port}\n    name: C\n',
+    );
     expect(doc).toEqual({ env: [{ name: 'A' }, { name: 'C' }] });
   });
 

@@ -78,7 +78,8 @@ class Filler {
     for (const pair of node.items) {
       if (pair === when) continue;
       const key = pair.key as Node | null;
-      if (!isScalar(key) || (typeof key.value !== 'string' && typeof key.value !== 'number')) throw this.error(key ?? node, 'keys must be plain strings');
+      if (!isScalar(key) || (typeof key.value !== 'string' && typeof key.value !== 'number'))
+        throw this.error(key ?? node, 'keys must be plain strings');
       const name = String(key.value);
       if (name.includes('${')) throw this.error(key, `placeholders are not allowed in keys (${name})`);
       const value = this.fill(pair.value as Node | null);
@@ -101,7 +102,10 @@ class Filler {
       if (match.startsWith('$$')) return match.slice(1);
       const found = this.lookup(path, node);
       if (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean') return String(found);
-      throw this.error(node, `\${${path}} is ${found === null || found === undefined ? 'empty' : 'not a scalar'}, so it cannot be part of the text "${value}"`);
+      throw this.error(
+        node,
+        `\${${path}} is ${found === null || found === undefined ? 'empty' : 'not a scalar'}, so it cannot be part of the text "${value}"`,
+      );
     });
     if (filled.replace(/\$\{[^}]*\}/g, '').includes('${')) throw this.error(node, `unclosed placeholder in "${value}"`);
     return filled;
@@ -112,14 +116,19 @@ class Filler {
     let current: unknown = this.context;
     const segments = path.split('.');
     for (const [index, segment] of segments.entries()) {
-      const map = current !== null && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : undefined;
+      const map =
+        current !== null && typeof current === 'object' && !Array.isArray(current) ? (current as Record<string, unknown>) : undefined;
       if (!map || !Object.hasOwn(map, segment)) {
         const parent = segments.slice(0, index).join('.');
         const known = map ? Object.keys(map) : [];
         const suggestion = closest(segment, known);
-        throw this.error(node, `unknown placeholder \${${path}}${suggestion ? `; did you mean \${${[parent, suggestion].filter(Boolean).join('.')}}?` : ''}`, {
-          hint: map ? `${parent || 'the render context'} has: ${known.join(', ')}` : `${parent} is ${JSON.stringify(current)}, not a map`,
-        });
+        throw this.error(
+          node,
+          `unknown placeholder \${${path}}${suggestion ? `; did you mean \${${[parent, suggestion].filter(Boolean).join('.')}}?` : ''}`,
+          {
+            hint: map ? `${parent || 'the render context'} has: ${known.join(', ')}` : `${parent} is ${JSON.stringify(current)}, not a map`,
+          },
+        );
       }
       current = map[segment];
     }

@@ -33,14 +33,19 @@ export function resolveCommand(command: string | readonly string[], values: Reco
 }
 
 function emptyCommand(): MlpError {
-  return new MlpError('config', 'training.command is empty.', { hint: 'Set training.command to the program that trains the model, e.g. python train.py --out ${MLP_OUTPUT_DIR}.' });
+  return new MlpError('config', 'training.command is empty.', {
+    hint: 'Set training.command to the program that trains the model, e.g. python train.py --out ${MLP_OUTPUT_DIR}.',
+  });
 }
 
 /** Replaces `${MLP_OUTPUT_DIR}` and `${MLP_MODEL_VERSION}` (and their `$NAME` forms). */
 export function substitute(word: string, values: Record<Placeholder, string>): string {
-  return word.replace(/\$\{(MLP_OUTPUT_DIR|MLP_MODEL_VERSION)\}|\$(MLP_OUTPUT_DIR|MLP_MODEL_VERSION)\b/g, (_match, braced?: string, bare?: string) => {
-    return values[(braced ?? bare) as Placeholder];
-  });
+  return word.replace(
+    /\$\{(MLP_OUTPUT_DIR|MLP_MODEL_VERSION)\}|\$(MLP_OUTPUT_DIR|MLP_MODEL_VERSION)\b/g,
+    (_match, braced?: string, bare?: string) => {
+      return values[(braced ?? bare) as Placeholder];
+    },
+  );
 }
 
 const SHELL_SYNTAX = new Set(['|', '&', ';', '<', '>', '(', ')', '`', '*', '?', '[', ']', '~', '{', '}', '#', '\n']);

@@ -73,7 +73,9 @@ describe('trainModel', () => {
   });
 
   it('outputs that do not validate register nothing', async () => {
-    const { run, projectDir } = await train({ command: [node, '-e', 'require("fs").writeFileSync(process.env.MLP_OUTPUT_DIR + "/model.onnx", "junk")'] });
+    const { run, projectDir } = await train({
+      command: [node, '-e', 'require("fs").writeFileSync(process.env.MLP_OUTPUT_DIR + "/model.onnx", "junk")'],
+    });
     const error = await expectTrainingError(run);
     expect(error.message).toContain('metadata.json');
     nothingRegistered(projectDir);
@@ -93,7 +95,10 @@ describe('trainModel', () => {
   });
 
   it('collects training.outputDir, which MLP_OUTPUT_DIR points at, into the new version', async () => {
-    const script = COPY_FIXTURE.replace('const out = process.env.MLP_OUTPUT_DIR;', 'const out = "build/model"; if (path.resolve(out) !== process.env.MLP_OUTPUT_DIR) process.exit(9);');
+    const script = COPY_FIXTURE.replace(
+      'const out = process.env.MLP_OUTPUT_DIR;',
+      'const out = "build/model"; if (path.resolve(out) !== process.env.MLP_OUTPUT_DIR) process.exit(9);',
+    );
     const { run, projectDir } = await train({ command: [node, '-e', script], outputDir: 'build/model' });
     const result = await run;
     expect(readdirSync(result.dir).sort()).toEqual(['metadata.json', 'metrics.json', 'model.onnx']);

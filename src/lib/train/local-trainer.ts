@@ -37,7 +37,6 @@ export interface TrainOptions {
   now?: () => Date;
 }
 
-
 const TAIL_LINES = 20;
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {

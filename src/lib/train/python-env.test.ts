@@ -32,7 +32,10 @@ describe('ensurePythonEnv', () => {
     const first = await ensurePythonEnv({ projectDir, requirementsFile, baseEnv: env });
     expect(first.created).toBe(true);
     expect(first.dir).toBe(path.join(projectDir, '.mlp', 'venvs', first.key));
-    const prefix = await captureOutput(path.join(first.binDir, 'python'), ['-c', 'import sys; print(sys.prefix)'], { cwd: projectDir, baseEnv: env });
+    const prefix = await captureOutput(path.join(first.binDir, 'python'), ['-c', 'import sys; print(sys.prefix)'], {
+      cwd: projectDir,
+      baseEnv: env,
+    });
     expect(prefix).toBe(first.dir);
 
     const second = await ensurePythonEnv({ projectDir, requirementsFile, baseEnv: env });
@@ -49,7 +52,9 @@ describe('ensurePythonEnv', () => {
 
   it('a missing interpreter is a prerequisite error naming it', async () => {
     const { projectDir, requirementsFile } = projectWithRequirements('numpy\n');
-    const error = await ensurePythonEnv({ projectDir, requirementsFile, python: 'mlp-no-such-python3', baseEnv: env }).catch((caught: unknown) => caught);
+    const error = await ensurePythonEnv({ projectDir, requirementsFile, python: 'mlp-no-such-python3', baseEnv: env }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(MlpError);
     expect((error as MlpError).exitCode).toBe(EXIT_CODES.prerequisite.code);
     expect((error as MlpError).message).toContain('mlp-no-such-python3');
@@ -57,7 +62,9 @@ describe('ensurePythonEnv', () => {
 
   it('a missing requirements file is a config error naming it', async () => {
     const { projectDir } = projectWithRequirements('');
-    const error = await ensurePythonEnv({ projectDir, requirementsFile: path.join(projectDir, 'nope.txt'), baseEnv: env }).catch((caught: unknown) => caught);
+    const error = await ensurePythonEnv({ projectDir, requirementsFile: path.join(projectDir, 'nope.txt'), baseEnv: env }).catch(
+      (caught: unknown) => caught,
+    );
     expect((error as MlpError).exitCode).toBe(EXIT_CODES.config.code);
     expect((error as MlpError).message).toContain('nope.txt');
   });

@@ -64,7 +64,10 @@ export async function ensurePythonEnv(options: PythonEnvOptions): Promise<Python
     await rm(dir, { recursive: true, force: true });
     await createVenv(python, dir, options);
     await installRequirements(env, options);
-    await writeFile(path.join(dir, READY_MARKER), `${JSON.stringify({ requirements: options.requirementsFile, python: pythonVersion }, null, 2)}\n`);
+    await writeFile(
+      path.join(dir, READY_MARKER),
+      `${JSON.stringify({ requirements: options.requirementsFile, python: pythonVersion }, null, 2)}\n`,
+    );
     return { ...env, created: true };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
@@ -82,10 +85,14 @@ async function readRequirements(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new MlpError('config', `training.requirements: ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
-      hint: 'Point training.requirements at a pip requirements file, relative to training.workdir.',
-      cause: error,
-    });
+    throw new MlpError(
+      'config',
+      `training.requirements: ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      {
+        hint: 'Point training.requirements at a pip requirements file, relative to training.workdir.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -143,7 +150,9 @@ async function installRequirements(env: PythonEnv, options: PythonEnvOptions): P
   );
   throwIfInterrupted(result.canceled, options.signal);
   if (result.exitCode !== 0) {
-    const why = result.timedOut ? `timed out after ${INSTALL_TIMEOUT_MS / 60_000} minutes` : `exited with code ${result.exitCode ?? result.signal ?? 'unknown'}`;
+    const why = result.timedOut
+      ? `timed out after ${INSTALL_TIMEOUT_MS / 60_000} minutes`
+      : `exited with code ${result.exitCode ?? result.signal ?? 'unknown'}`;
     throw new MlpError('training', `Installing training.requirements (${options.requirementsFile}) failed: pip ${why}.`, {
       details: result.tail,
       hint: 'Check the pinned versions exist for this Python version and that the package index is reachable.',
@@ -203,7 +212,10 @@ async function lockOwnerAlive(lockDir: string): Promise<boolean> {
     pid = Number((await readFile(path.join(lockDir, 'pid'), 'utf8')).trim());
   } catch {
     // The owner made the directory but has not written its pid yet, or died in between: give it a minute.
-    const made = await stat(lockDir).then((info) => info.mtimeMs, () => 0);
+    const made = await stat(lockDir).then(
+      (info) => info.mtimeMs,
+      () => 0,
+    );
     return Date.now() - made < 60_000;
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;

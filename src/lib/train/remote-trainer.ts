@@ -19,11 +19,16 @@ import type { TrainResult } from './train-result.js';
 /** The training container's name in templates/k8s/training/job.yaml. */
 const TRAINING_CONTAINER = 'train';
 
-export async function trainRemotely(context: CommandContext, signal: AbortSignal, now: () => Date = () => new Date()): Promise<TrainResult> {
+export async function trainRemotely(
+  context: CommandContext,
+  signal: AbortSignal,
+  now: () => Date = () => new Date(),
+): Promise<TrainResult> {
   const project = await context.loadConfig();
   const { config } = project;
   const remote = config.training?.remote;
-  if (!remote?.enabled || remote.artifacts === undefined) throw new Error('trainRemotely needs training.remote.enabled and artifacts (the schema requires them together)');
+  if (!remote?.enabled || remote.artifacts === undefined)
+    throw new Error('trainRemotely needs training.remote.enabled and artifacts (the schema requires them together)');
   const log = (line: string): void => context.output.info(line);
   const region = config.aws.region;
 
@@ -67,7 +72,10 @@ export async function trainRemotely(context: CommandContext, signal: AbortSignal
     // Given up on while still active (no image, no node, no quota, no end in sight): a Job left behind could still
     // train once the cause goes away and upload a model nobody registers. A finished Job stays for inspection.
     if (error instanceof MlpError && (await deleteJobIfActive(access, namespace, jobName).catch(() => false))) {
-      throw new MlpError(error.kind, error.message, { details: [...error.details, `Job ${jobName} was deleted, so it cannot train later unobserved`], hint: error.hint });
+      throw new MlpError(error.kind, error.message, {
+        details: [...error.details, `Job ${jobName} was deleted, so it cannot train later unobserved`],
+        hint: error.hint,
+      });
     }
     throw error;
   });
@@ -75,7 +83,8 @@ export async function trainRemotely(context: CommandContext, signal: AbortSignal
   return withStaging(project.dir, version, async (staging) => {
     const manifest = await downloadModelArtifacts(location, staging, region, signal, context.io.env);
     log(`downloaded ${manifest.files.length} files (${(manifest.bytes / 1e6).toFixed(1)} MB) from ${location.uri}`);
-    if (manifest.version !== version) log(`warning: ${location.uri}mlp-manifest.json says version "${manifest.version}", registered as ${version}`);
+    if (manifest.version !== version)
+      log(`warning: ${location.uri}mlp-manifest.json says version "${manifest.version}", registered as ${version}`);
     return {
       ...(await registerStaged(project.dir, config.name, version, staging, log)),
       venv: undefined,

@@ -16,25 +16,39 @@ import { namespaceOf } from '../render/render-context.js';
 import { deploymentKey, releasedThisRun } from '../pipeline/run-releases.js';
 
 /** A ready pod of the Deployment's current revision, and that revision. */
-export async function readyPod(kube: KubeClient, namespace: string, deployment: string): Promise<{ pod: V1Pod; revision: string | undefined }> {
+export async function readyPod(
+  kube: KubeClient,
+  namespace: string,
+  deployment: string,
+): Promise<{ pod: V1Pod; revision: string | undefined }> {
   const { apps } = kube;
   const found = await apps.readNamespacedDeployment({ name: deployment, namespace }).catch((error: unknown) => {
-    if ((error as { code?: number }).code === 404) throw new MlpError('smokeTest', `${deployment} is not deployed in namespace ${namespace}.`, { hint: 'run mlp deploy first' });
+    if ((error as { code?: number }).code === 404)
+      throw new MlpError('smokeTest', `${deployment} is not deployed in namespace ${namespace}.`, { hint: 'run mlp deploy first' });
     throw error;
   });
-  const selector = Object.entries(found.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(found.spec?.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const revision = found.metadata?.annotations?.[REVISION_ANNOTATION];
   const sets = (await apps.listNamespacedReplicaSet({ namespace, labelSelector: selector })).items;
   const current = sets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision);
   const hash = current?.metadata?.labels?.['pod-template-hash'];
-  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: hash ? `${selector},pod-template-hash=${hash}` : selector })).items;
+  const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: hash ? `${selector},pod-template-hash=${hash}` : selector }))
+    .items;
   const pod = pods.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
   if (!pod) throw new MlpError('smokeTest', `${deployment} has no ready pod to smoke-test in namespace ${namespace}.`);
   return { pod, revision };
 }
 
 /** One service's smoke requests against `pod` (a ready pod of its current revision, from readyPod). */
-export function smokeTestPod(kube: KubeClient, namespace: string, pod: V1Pod, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
+export function smokeTestPod(
+  kube: KubeClient,
+  namespace: string,
+  pod: V1Pod,
+  service: ServiceConfig,
+  signal: AbortSignal,
+): Promise<string[]> {
   return withPortForward(kube, namespace, pod.metadata!.name!, service.port, (baseUrl) => runSmokeTests(baseUrl, service.smoke, signal));
 }
 
@@ -57,7 +71,10 @@ export async function smokeTestOnCluster(context: CommandContext): Promise<Smoke
           kube,
           { namespace, name: service.name, timeoutSeconds: config.deploy.timeoutSeconds },
           context.signal,
-          (restored) => context.output.warn(`${service.name}: smoke test failed; rolling back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`),
+          (restored) =>
+            context.output.warn(
+              `${service.name}: smoke test failed; rolling back to revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`,
+            ),
           (line) => context.output.info(line),
         );
       }

@@ -22,7 +22,8 @@ export async function smokeTestLocally(context: CommandContext): Promise<SmokeTe
     } catch (error) {
       const name = containerName(project.config.name, service.name);
       const current = await containerState(cli, name);
-      if (project.config.deploy.rollback && current && releasedThisRun(context, containerKey(name), current.id)) await restorePrevious(context, project, cli, service);
+      if (project.config.deploy.rollback && current && releasedThisRun(context, containerKey(name), current.id))
+        await restorePrevious(context, project, cli, service);
       throw error;
     }
   }

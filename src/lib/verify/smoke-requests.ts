@@ -21,15 +21,25 @@ export async function runSmokeTests(baseUrl: string, tests: readonly SmokeTest[]
   for (const [index, test] of all.entries()) {
     const label = test.name ?? `smoke[${index}]`;
     const started = Date.now();
-    const request = { method: test.method, ...(test.body === undefined ? {} : { body: JSON.stringify(test.body), headers: { 'content-type': 'application/json' } }) };
+    const request = {
+      method: test.method,
+      ...(test.body === undefined ? {} : { body: JSON.stringify(test.body), headers: { 'content-type': 'application/json' } }),
+    };
     const { status, body } = await fetchWithin(`${baseUrl}${test.path}`, request, REQUEST_TIMEOUT_MS, signal).catch((error: unknown) => {
-      throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${baseUrl}${test.path}) got no answer: ${(error as Error).message}`);
+      throw new MlpError(
+        'smokeTest',
+        `Smoke test ${label} (${test.method} ${baseUrl}${test.path}) got no answer: ${(error as Error).message}`,
+      );
     });
     if (status !== test.expectStatus) {
-      throw new MlpError('smokeTest', `Smoke test ${label} (${test.method} ${test.path}) answered ${status}, expected ${test.expectStatus}.`, {
-        details: [body.length > 500 ? `${body.slice(0, 500)}…` : body],
-        hint: 'check the request in services[].smoke and the service\'s logs (docker logs)',
-      });
+      throw new MlpError(
+        'smokeTest',
+        `Smoke test ${label} (${test.method} ${test.path}) answered ${status}, expected ${test.expectStatus}.`,
+        {
+          details: [body.length > 500 ? `${body.slice(0, 500)}…` : body],
+          hint: "check the request in services[].smoke and the service's logs (docker logs)",
+        },
+      );
     }
     passed.push(`smoke test ${label}: ${test.method} ${test.path} → ${status} in ${Date.now() - started} ms`);
   }

@@ -9,12 +9,17 @@ import { runSmokeTests } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
 import { clusterForRun } from '../per-run.js';
 
-export async function smokeTestServices(context: CommandContext, options: { service?: string | undefined; url?: string | undefined }): Promise<Array<{ service: string; line: string }>> {
+export async function smokeTestServices(
+  context: CommandContext,
+  options: { service?: string | undefined; url?: string | undefined },
+): Promise<Array<{ service: string; line: string }>> {
   const project = await context.loadConfig();
   const { config } = project;
   const services = selectServices(config, options.service === undefined ? [] : [options.service]);
-  if (options.url !== undefined && !/^https?:\/\/[^/]+/.test(options.url)) throw new UsageError(`--url ${options.url}: give a base URL such as http://127.0.0.1:8080.`);
-  if (options.url !== undefined && services.length > 1) throw new UsageError('--url tests one service: name it (mlp test <service> --url …).');
+  if (options.url !== undefined && !/^https?:\/\/[^/]+/.test(options.url))
+    throw new UsageError(`--url ${options.url}: give a base URL such as http://127.0.0.1:8080.`);
+  if (options.url !== undefined && services.length > 1)
+    throw new UsageError('--url tests one service: name it (mlp test <service> --url …).');
   const passed: Array<{ service: string; line: string }> = [];
   // The cluster is reached once for all services (an EKS token means DescribeCluster and an STS signature).
   let cluster: Promise<ClusterTarget> | undefined;
