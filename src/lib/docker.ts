@@ -160,16 +160,20 @@ async function localImageId(cli: DockerCli, ref: string): Promise<string | undef
   return (await localImage(cli, ref))?.id;
 }
 
+/** `docker <object> inspect <ref>`'s one result, or undefined when the engine has no such object. */
+async function inspectOne<T>(cli: DockerCli, object: 'image' | 'container', ref: string): Promise<T | undefined> {
+  const run = await docker(cli, [object, 'inspect', ref]);
+  if (run.exitCode !== 0) return undefined;
+  return (JSON.parse(run.stdout.join('\n')) as T[])[0];
+}
+
 /** The local engine's image by reference, or undefined when it has none. */
 export async function localImage(cli: DockerCli, ref: string): Promise<LocalImage | undefined> {
-  const run = await docker(cli, ['image', 'inspect', ref]);
-  if (run.exitCode !== 0) return undefined;
-  const [image] = JSON.parse(run.stdout.join('\n')) as Array<{
-    Id: string;
-    Os: string;
-    Architecture: string;
-    Config?: { Labels?: Record<string, string> | null };
-  }>;
+  const image = await inspectOne<{ Id: string; Os: string; Architecture: string; Config?: { Labels?: Record<string, string> | null } }>(
+    cli,
+    'image',
+    ref,
+  );
   if (!image) return undefined;
   return { id: image.Id, platform: platformOfArchitecture(image.Architecture, image.Os), labels: image.Config?.Labels ?? {} };
 }
@@ -281,15 +285,13 @@ export interface ContainerState {
 
 /** The container by name, or undefined when there is none. */
 export async function containerState(cli: DockerCli, name: string): Promise<ContainerState | undefined> {
-  const run = await docker(cli, ['container', 'inspect', name]);
-  if (run.exitCode !== 0) return undefined;
-  const [container] = JSON.parse(run.stdout.join('\n')) as Array<{
+  const container = await inspectOne<{
     Id: string;
     Image: string;
     Created: string;
     State: { Running: boolean; ExitCode: number };
     Config?: { Labels?: Record<string, string> | null };
-  }>;
+  }>(cli, 'container', name);
   if (!container) return undefined;
   return {
     id: container.Id,
