@@ -56,8 +56,22 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
   checkOverrides(options.overrides ?? {});
   const dir = path.resolve(options.dir);
   const file = path.resolve(dir, options.file ?? CONFIG_FILE);
-  const text = await readConfigFile(file, dir, options.file === undefined);
+  const source = parseConfigFile(file, await readConfigFile(file, dir, options.file === undefined), env);
+  const { profiles, active } = checkFile(source, options.profile, env);
+  return resolveConfig(source, profiles, active, options.overrides ?? {}, dir);
+}
 
+/** The parsed file, before the schema: its plain value and how to place an issue at file:line:column. */
+interface ParsedFile {
+  file: string;
+  raw: Record<string, unknown>;
+  interpolation: PathIssue[];
+  locator: SourceLocator;
+  at(issue: PathIssue, where?: FieldPath): ConfigIssue;
+}
+
+/** YAML to a plain mapping with `${VAR}` interpolated; YAML errors, an empty file and a non-mapping are config errors. */
+function parseConfigFile(file: string, text: string, env: Env): ParsedFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const locator = new SourceLocator(doc, lineCounter);
@@ -72,14 +86,18 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
       ...(issue.hint ? { hint: issue.hint } : {}),
     };
   };
+  const atOffset = (offset: number, issue: { path: FieldPath; message: string; hint?: string | undefined }): ConfigIssue => ({
+    file,
+    ...locator.position(offset),
+    path: formatPath(issue.path),
+    message: issue.message,
+    ...(issue.hint ? { hint: issue.hint } : {}),
+  });
 
   if (doc.errors.length > 0) {
     throw configError(
       file,
-      doc.errors.map((error) => {
-        const { line, column } = locator.position(error.pos[0]);
-        return { file, line, column, path: '', message: `YAML syntax error: ${error.message.split('\n')[0]}` };
-      }),
+      doc.errors.map((error) => atOffset(error.pos[0], { path: [], message: `YAML syntax error: ${error.message.split('\n')[0]}` })),
     );
   }
   if (doc.contents === null) {
@@ -87,32 +105,28 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
       hint: 'Run "mlp init" to write a starting mlp.yaml.',
     });
   }
-
   const interpolation = interpolateDocument(doc, env);
   const plain = plainValue(doc);
-  if (!plain.ok) {
+  if (!plain.ok)
     throw configError(
       file,
-      plain.problems.map((problem) => {
-        const { line, column } = locator.position(problem.offset);
-        return {
-          file,
-          line,
-          column,
-          path: formatPath(problem.path),
-          message: problem.message,
-          ...(problem.hint ? { hint: problem.hint } : {}),
-        };
-      }),
+      plain.problems.map((problem) => atOffset(problem.offset, problem)),
     );
-  }
   const raw = plain.value;
   if (!isRecord(raw)) {
     throw configError(file, [
       at({ path: [], message: `expected a mapping (apiVersion: mlp/v1, name, services, …), got ${describeValue(raw)}` }),
     ]);
   }
+  return { file, raw, interpolation, locator, at };
+}
 
+/**
+ * Every problem of the file as written (the schema of the file, an unknown --profile, unset variables outside
+ * profiles that are not applied), all at once; and which profile applies.
+ */
+function checkFile(source: ParsedFile, profileName: string | undefined, env: Env): { profiles: RawProfile[]; active: number } {
+  const { file, raw, interpolation, at } = source;
   const parsed = fileSchema.safeParse(raw, { reportInput: true });
   // A value with an unset ${VAR} is reported once, as that; and not at all in a profile that is not applied.
   const unresolved = new Set(interpolation.map((problem) => JSON.stringify(problem.path)));
@@ -127,14 +141,14 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
     .map((profile) => (isRecord(profile) ? profile.name : undefined))
     .filter((name): name is string => typeof name === 'string');
   const active =
-    options.profile === undefined
+    profileName === undefined
       ? activeProfileIndex(profiles, env)
-      : profiles.findIndex((profile) => isRecord(profile) && profile.name === options.profile);
-  if (options.profile !== undefined && active === -1) {
+      : profiles.findIndex((profile) => isRecord(profile) && profile.name === profileName);
+  if (profileName !== undefined && active === -1) {
     issues.push({
       ...at({ path: ['profiles'], key: true, message: '' }, names.length > 0 ? ['profiles'] : []),
       path: '',
-      message: `unknown profile "${options.profile}"${didYouMean(options.profile, names)}`,
+      message: `unknown profile "${profileName}"${didYouMean(profileName, names)}`,
       hint:
         names.length > 0
           ? `the profiles in ${path.basename(file)} are ${names.join(', ')}`
@@ -147,7 +161,12 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
     issues.push(at(problem));
   }
   if (issues.length > 0) throw configError(file, issues);
+  return { profiles, active };
+}
 
+/** Defaults, the file, the profile, then the flags: validated once more as a whole and frozen. */
+function resolveConfig(source: ParsedFile, profiles: RawProfile[], active: number, overrides: ConfigOverrides, dir: string): ProjectConfig {
+  const { file, raw, locator, at } = source;
   const { profiles: _profiles, ...base } = raw;
   let merged: Record<string, unknown> = base;
   let provenance: Provenance = new Map();
@@ -156,7 +175,7 @@ export async function loadProjectConfig(options: LoadConfigOptions): Promise<Pro
     const { name: _name, activation: _activation, ...overlay } = profile;
     ({ merged, provenance } = applyProfile(base, overlay, ['profiles', active]));
   }
-  merged = applyOverrides(merged, options.overrides ?? {});
+  merged = applyOverrides(merged, overrides);
 
   const resolved = configSchema.safeParse(merged, { reportInput: true });
   if (!resolved.success) {
