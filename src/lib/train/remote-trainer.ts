@@ -13,6 +13,7 @@ import { jobEnded, watchTrainingJob } from '../kube/job-watch.js';
 import { namespaceOf } from '../render/render-context.js';
 import { artifactLocation, downloadModelArtifacts, ensureArtifactBucket } from '../model/artifacts.js';
 import { nextVersion } from '../model/registry.js';
+import { clusterForRun } from '../per-run.js';
 import { registerStaged, withStaging } from '../model/staged-version.js';
 import type { TrainResult } from './train-result.js';
 
@@ -46,7 +47,11 @@ export async function trainRemotely(
   if (config.registry) await pushProject(context, { trainingOnly: true });
 
   // Training runs on the cluster whatever deploy.target says: an EKS cluster (cluster.name) is reached the EKS way.
-  const access = await openKubeClient({ ...config, deploy: { ...config.deploy, target: 'eks' } }, context.io.env, signal);
+  // On the eks target that is the cluster the deploy goes to, so the run reaches it once for both.
+  const access =
+    config.deploy.target === 'eks'
+      ? await clusterForRun(context)
+      : await openKubeClient({ ...config, deploy: { ...config.deploy, target: 'eks' } }, context.io.env, signal);
   log(`cluster: ${access.source}`);
   const namespace = namespaceOf(config);
   const objects = (await renderManifests(project, {
