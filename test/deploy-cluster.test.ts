@@ -3,9 +3,10 @@
  * the bench kubeconfig): render → server-side apply → rollout watch, a re-deploy that changes nothing, a broken
  * image that fails with its cause and is rolled back, and `mlp rollback`. kwok runs the pods, so images are never
  * pulled; an image reference containing mlp-test-imagepullbackoff is made to fail (test/bench/kube/kwok-stages.yaml).
+ * These are the API server's semantics (apply, prune, revisions, rollback), fast on kwok; what a real container does
+ * (pull by digest, probes, smoke test, crashes, OOMKilled, never ready) is test/deploy-real-node.test.ts on the real node.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -169,100 +170,6 @@ describeWithBench(['kube'], 'mlp deploy --target eks on the real control plane',
       const invalid = await mlp('rollback', 'api', '--to-revision', 'two');
       expect(invalid.code).toBe(2);
       expect(invalid.stderr).toContain('--to-revision two: a revision is a positive whole number.');
-    },
-    TIMEOUT_MS,
-  );
-});
-
-/**
- * The eks target's smoke test, through the API server's pods/portforward. kwok's pods run no containers, so the
- * bench's kwok forwards port 8080 of every pod to 127.0.0.1:18480 (test/bench/kube/kwok-stages.yaml), where this
- * suite runs the real serving app with the fixture model.
- */
-describeWithBench(['kube'], 'mlp deploy --target eks smoke-tests through a port-forward', () => {
-  const STAND_IN_PORT = 18480;
-  let work: string;
-  let project: string;
-  let namespace: string;
-  let server: ChildProcess | undefined;
-  let kubeConfig: KubeConfig;
-  let k8s: typeof import('@kubernetes/client-node');
-  const mlp = (...args: string[]) => spawnMlp(args, { cwd: project, env: clusterEnv() });
-  const config = (expectStatus: number, logLevel: string): string =>
-    clusterProject('smoke', kubeConfig, namespace, [
-      // The env is in the pod template (its hash is an annotation): another value is a new revision.
-      `    env: { LOG_LEVEL: ${logLevel} }`,
-      '    smoke:',
-      '      - name: predict',
-      '        method: POST',
-      '        path: /predict',
-      `        body: { features: [${Array.from({ length: 20 }, () => '0.5').join(', ')}], request_id: smoke }`,
-      `        expectStatus: ${expectStatus}`,
-    ]);
-
-  beforeAll(async () => {
-    k8s = await import('@kubernetes/client-node');
-    kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath());
-    work = mkdtempSync(path.join(tmpdir(), 'mlp-smoke-'));
-    namespace = `mlp-smoke-${Date.now().toString(36)}`;
-    project = path.join(work, 'proj');
-    mkdirSync(project);
-    cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model'), path.join(project, 'model'), { recursive: true });
-    writeFileSync(path.join(project, 'mlp.yaml'), config(200, 'info'));
-    server = spawn(process.execPath, [path.join(ROOT, 'dist', 'serving', 'server.js')], {
-      env: { ...process.env, MODEL_DIR: path.join(project, 'model'), PORT: String(STAND_IN_PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 80; i += 1) {
-      if (
-        (await fetch(`http://127.0.0.1:${STAND_IN_PORT}/ready`).then(
-          (r) => r.status,
-          () => 0,
-        )) === 200
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  });
-
-  afterAll(async () => {
-    server?.kill('SIGTERM');
-    await kubeConfig
-      ?.makeApiClient(k8s.CoreV1Api)
-      .deleteNamespace({ name: namespace })
-      .catch(() => undefined);
-    rmSync(work, { recursive: true, force: true });
-  });
-
-  it(
-    'sends the smoke requests to a ready pod of the new revision and passes',
-    async () => {
-      const run = await mlp('deploy', '--skip-train', '--skip-build', '--skip-push');
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toMatch(/api: smoke test predict: POST \/predict → 200 in \d+ ms \(pod api-/);
-      // mlp test does the same on its own, through a port-forward to a ready pod.
-      const tested = await mlp('test', 'api');
-      expect(tested.code, tested.stderr).toBe(0);
-      expect(tested.stdout).toContain('api: smoke test predict: POST /predict → 200');
-    },
-    TIMEOUT_MS,
-  );
-
-  it(
-    'a release whose smoke test fails exits 40 and is rolled back; an unchanged one is not',
-    async () => {
-      writeFileSync(path.join(project, 'mlp.yaml'), config(418, 'debug'));
-      const run = await mlp('deploy', '--skip-train', '--skip-build', '--skip-push');
-      expect(run.code, run.stderr).toBe(40);
-      expect(run.stderr).toContain('Smoke test predict (POST /predict) answered 200, expected 418.');
-      expect(run.stderr).toContain('smoke test failed; rolling back to revision 1');
-
-      // The same failing smoke test with nothing released in this run: reported, nothing rolled back.
-      writeFileSync(path.join(project, 'mlp.yaml'), config(418, 'info'));
-      const again = await mlp('deploy', '--skip-train', '--skip-build', '--skip-push');
-      expect(again.code, again.stderr).toBe(40);
-      expect(again.stderr).not.toContain('rolling back');
     },
     TIMEOUT_MS,
   );

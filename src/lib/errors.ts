@@ -36,6 +36,10 @@ export const EXIT_CODES = {
     code: 37,
     meaning: "A rollout or training Job failed: the image is built for another CPU architecture than the nodes' (exec format error).",
   },
+  rolloutOOMKilled: {
+    code: 38,
+    meaning: "A rollout or training Job failed: the container was killed for using more memory than its limit (OOMKilled).",
+  },
   smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
   serve: { code: 60, meaning: 'The local serving app (mlp serve) failed to start or stopped with an error.' },

@@ -268,6 +268,26 @@ create_nodes() {
   done
 }
 
+# The API server's flags, one per line. ResourceQuota, LimitRanger and ServiceAccount are in the default admission
+# set; named here because the tests and mlp rely on them. PodNodeSelector and PodTolerationRestriction let a namespace
+# carry a node selector and default tolerations (annotations): the tests put a namespace's pods on the real node
+# (test/bench/node.sh) that way, without changing what mlp renders.
+apiserver_args() {
+  printf '%s\n' --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --secure-port "$PORT" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC --allow-privileged=true \
+    --requestheader-client-ca-file "$PKI/ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
+    --enable-admission-plugins NodeRestriction,LimitRanger,ServiceAccount,ResourceQuota,PodNodeSelector,PodTolerationRestriction \
+    --profiling=false --v 1
+}
+apiserver_hash() { { apiserver_args; cat "$BIN/.kube-apiserver.stamp" 2>/dev/null || true; } | sha256sum | cut -c1-16; }
+
 # --- verbs -----------------------------------------------------------------------------------------------------
 
 all_ok() {
@@ -303,7 +323,7 @@ up() {
   if component_ok kwok && ! stages_current; then
     stop_pidfile "$DIR/kwok.pid" kwok
   fi
-  if pki_complete && [[ -s $KUBECONFIG_FILE ]] && all_ok; then
+  if pki_complete && [[ -s $KUBECONFIG_FILE ]] && all_ok && [[ $(cat "$DIR/kube-apiserver.hash" 2>/dev/null) == "$(apiserver_hash)" ]]; then
     install_servicemonitor_crd
     echo "kube: already up on https://127.0.0.1:$PORT (kubeconfig $KUBECONFIG_FILE)"
     return 0
@@ -331,20 +351,15 @@ up() {
     --initial-cluster "mlp-bench=http://127.0.0.1:$((ETCD_PORT + 1))" \
     --auto-compaction-retention 1 --quota-backend-bytes $((2 * 1024 * 1024 * 1024)) \
     --log-level warn
-  # ResourceQuota, LimitRanger and ServiceAccount are in the default admission set; named here because the tests
-  # and mlp rely on them.
-  start kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --secure-port "$PORT" \
-    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC --allow-privileged=true \
-    --requestheader-client-ca-file "$PKI/ca.crt" --requestheader-allowed-names front-proxy-client \
-    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
-    --requestheader-extra-headers-prefix X-Remote-Extra- \
-    --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
-    --enable-admission-plugins NodeRestriction,LimitRanger,ServiceAccount,ResourceQuota \
-    --profiling=false --v 1
+  # A running API server started with other flags (an older kube.sh) is restarted with these.
+  local api_args
+  mapfile -t api_args < <(apiserver_args)
+  if [[ $(cat "$DIR/kube-apiserver.hash" 2>/dev/null) != "$(apiserver_hash)" ]] && pid_alive "$DIR/kube-apiserver.pid"; then
+    log "the API server's flags changed; restarting it"
+    stop_pidfile "$DIR/kube-apiserver.pid" kube-apiserver
+  fi
+  apiserver_hash >"$DIR/kube-apiserver.hash"
+  start kube-apiserver "${api_args[@]}"
   start kube-controller-manager --kubeconfig "$KUBECONFIG_FILE" \
     --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
     --bind-address 127.0.0.1 --secure-port "$CM_PORT" --leader-elect=false --use-service-account-credentials=true \

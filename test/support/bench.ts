@@ -136,3 +136,26 @@ export function realNodePlacement(): {
     tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Exists', effect: REAL_NODE_TAINT.effect }],
   };
 }
+
+/**
+ * The annotations that put every pod of a namespace on the real node without changing what mlp renders: the API
+ * server's PodNodeSelector admission plugin adds the node selector, PodTolerationRestriction the toleration
+ * (test/bench/kube.sh enables both).
+ */
+export const REAL_NODE_NAMESPACE_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'scheduler.alpha.kubernetes.io/node-selector': `${REAL_NODE_LABEL.key}=${REAL_NODE_LABEL.value}`,
+  'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([
+    { key: REAL_NODE_TAINT.key, operator: 'Exists', effect: REAL_NODE_TAINT.effect },
+  ]),
+};
+
+/**
+ * Creates namespace `name` whose pods all run on the real node (see REAL_NODE_NAMESPACE_ANNOTATIONS); mlp deploy
+ * then applies into it as into any namespace that exists.
+ */
+export async function createRealNodeNamespace(kubeConfig: import('@kubernetes/client-node').KubeConfig, name: string): Promise<void> {
+  const k8s = await import('@kubernetes/client-node');
+  await kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespace({
+    body: { metadata: { name, annotations: { ...REAL_NODE_NAMESPACE_ANNOTATIONS } } },
+  });
+}

@@ -11,9 +11,13 @@ import { kubeconfigPath } from './bench.js';
 /** Every stage but render and deploy: the image is "pushed" already (see writePushedBuild). */
 export const SKIP_TO_DEPLOY = ['--skip-train', '--skip-build', '--skip-push', '--skip-test'];
 
-/** What mlp runs with: the bench kubeconfig, plain output. */
+/** The machine's CA bundle settings (a TLS-intercepting proxy's): builds and pip installs reach their registries through them. */
+const CA_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'PIP_CERT'] as const;
+
+/** What mlp runs with: the bench kubeconfig, plain output, and the machine's CA bundle when it has one. */
 export function clusterEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath() };
+  const ca = Object.fromEntries(CA_VARIABLES.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CI: 'true', KUBECONFIG: kubeconfigPath(), ...ca };
 }
 
 /** mlp.yaml of a project with one service, api, in `namespace` of the bench cluster. */

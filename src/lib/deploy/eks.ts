@@ -15,6 +15,7 @@ import { applyObjects, type AppliedObject } from '../kube/apply.js';
 import { REVISION_ANNOTATION, rollBackAndWait, watchRollout } from '../kube/rollout.js';
 import { namespaceOf } from '../render/render-context.js';
 import { deploymentKey, recordRelease } from '../pipeline/run-releases.js';
+import { quotaTransition } from './quota-transition.js';
 
 export interface EksDeployOptions {
   dryRun?: boolean;
@@ -35,7 +36,9 @@ export async function deployToCluster(
   const namespace = namespaceOf(config);
   const deployments = objects.filter((object) => object.kind === 'Deployment');
   const revisionsBefore = options.dryRun ? new Map<string, string | undefined>() : await currentRevisions(access, namespace, deployments);
-  const applied = await applyObjects(access, objects, {
+  // A dry run shows the quota as rendered; a real one shrinks it only once the old pods are gone.
+  const quota = options.dryRun ? { objects: [...objects], final: [] } : await quotaTransition(access, objects);
+  const applied = await applyObjects(access, quota.objects, {
     project: config.name,
     namespace,
     dryRun: options.dryRun === true,
@@ -77,6 +80,15 @@ export async function deployToCluster(
         hint: 'fix the cause and deploy again; --no-rollback keeps a failed rollout in place for inspection',
       });
     }
+  }
+  if (quota.final.length > 0) {
+    await applyObjects(access, quota.final, {
+      project: config.name,
+      namespace,
+      dryRun: false,
+      prune: false,
+      log: (line) => context.output.info(`${line} (lowered now that the rollouts are done)`),
+    });
   }
   return { cluster: access.source, namespace, applied, rolledOut };
 }

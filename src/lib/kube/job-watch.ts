@@ -181,6 +181,14 @@ export function trainingFailure(
       },
     );
   }
+  if (terminated?.reason === 'OOMKilled') {
+    const limit = pod?.spec?.containers.find((spec) => spec.name === target.container)?.resources?.limits?.memory;
+    return new MlpError(
+      'rolloutOOMKilled',
+      `Training Job ${target.name}: the training container was killed for using more memory than its limit (OOMKilled${limit ? `, limit ${limit}` : ''}); nothing was registered.`,
+      { details: [...details, 'raise training.remote.resources.limits.memory in mlp.yaml'], hint },
+    );
+  }
   if (failed.reason === 'DeadlineExceeded') {
     return new MlpError(
       'training',

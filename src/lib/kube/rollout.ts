@@ -193,6 +193,15 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
     }
     if (waiting?.reason === 'CrashLoopBackOff') {
       const logs = previousLog.map((line) => `log: ${line}`);
+      // The kernel killed it at the cgroup's limit: no log line says so, the runtime's reason does.
+      if (terminated?.reason === 'OOMKilled') {
+        const limit = pod.spec?.containers.find((spec) => spec.name === container.name)?.resources?.limits?.memory;
+        return {
+          kind: 'rolloutOOMKilled',
+          message: `pod ${podName}: container ${container.name} was killed for using more memory than its limit (OOMKilled${limit ? `, limit ${limit}` : ''}, ${container.restartCount} restarts).`,
+          details: [...logs, 'raise services[].resources.limits.memory in mlp.yaml (and requests.memory with it)'],
+        };
+      }
       // The runtime prints it to the container's log; FallbackToLogsOnError also puts it in the termination message.
       if ([terminated?.message ?? '', ...logs].some((line) => EXEC_FORMAT.test(line))) {
         return {
@@ -225,6 +234,50 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
   return undefined;
 }
 
+/**
+ * At the deadline: a pod of the new revision whose container runs but never passed its readiness probe (a model that
+ * never loads, a backend it cannot reach). Says which probe, its last failure (the kubelet's Unhealthy event) and the
+ * container's last log lines, which usually tell why.
+ */
+export async function neverReadyFailure(c: Clients, deployment: V1Deployment, newest: V1ReplicaSet): Promise<RolloutFailure | undefined> {
+  const namespace = deployment.metadata!.namespace!;
+  const hash = newest.metadata?.labels?.['pod-template-hash'];
+  if (!hash) return undefined;
+  const pods = (await c.core.listNamespacedPod({ namespace, labelSelector: `pod-template-hash=${hash}` })).items;
+  for (const pod of pods) {
+    const container = (pod.status?.containerStatuses ?? []).find((status) => status.state?.running && !status.ready);
+    if (!container) continue;
+    const podName = pod.metadata!.name!;
+    const probe = pod.spec?.containers.find((spec) => spec.name === container.name)?.readinessProbe;
+    const probeName = probe?.httpGet ? `GET ${probe.httpGet.path ?? '/'}` : 'its readiness probe';
+    const events = await c.core
+      .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}` })
+      .then(
+        (list) => list.items,
+        () => [],
+      );
+    const unhealthy = events
+      .filter((event) => event.reason === 'Unhealthy' && /readiness/i.test(event.message ?? ''))
+      .sort((a, b) => eventTime(b) - eventTime(a))[0];
+    const logs = await podLogTail(c.core, { namespace, pod: podName, container: container.name }, 10);
+    return {
+      kind: 'rollout',
+      message: `${deployment.metadata!.name}: pod ${podName}: container ${container.name} runs but never became ready (${probeName} kept failing) before deploy.timeoutSeconds.`,
+      details: [
+        ...(unhealthy?.message
+          ? [`${unhealthy.message.trim()}${unhealthy.count && unhealthy.count > 1 ? ` (${unhealthy.count} times)` : ''}`]
+          : []),
+        ...logs.map((line) => `log: ${line}`),
+      ],
+    };
+  }
+  return undefined;
+}
+
+function eventTime(event: { lastTimestamp?: Date; eventTime?: Date; firstTimestamp?: Date }): number {
+  return new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime();
+}
+
 /** Waits for the Deployment's rollout; resolves with the revision that completed, rejects with the cause's MlpError. */
 export async function watchRollout(
   kube: KubeClient,
@@ -252,6 +305,8 @@ export async function watchRollout(
     if (progress !== last) log(progress);
     last = progress;
     if (pastDeadline) {
+      const neverReady = newest ? await neverReadyFailure(kube, deployment, newest) : undefined;
+      if (neverReady) throw new MlpError(neverReady.kind, neverReady.message, { details: neverReady.details.filter(Boolean) });
       throw new MlpError('rollout', `${target.name} did not become available before deploy.timeoutSeconds.`, { details: [progress] });
     }
     await sleep(POLL_MS, undefined, { signal });

@@ -9,10 +9,17 @@ import { runSmokeTests } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
 import { clusterForRun } from '../per-run.js';
 
+/** One smoke request that passed; on the cluster, the ready pod of the current revision it was sent to. */
+export interface SmokeTestPassed {
+  service: string;
+  line: string;
+  pod?: string;
+}
+
 export async function smokeTestServices(
   context: CommandContext,
   options: { service?: string | undefined; url?: string | undefined },
-): Promise<Array<{ service: string; line: string }>> {
+): Promise<SmokeTestPassed[]> {
   const project = await context.loadConfig();
   const { config } = project;
   const services = selectServices(config, options.service === undefined ? [] : [options.service]);
@@ -20,16 +27,18 @@ export async function smokeTestServices(
     throw new UsageError(`--url ${options.url}: give a base URL such as http://127.0.0.1:8080.`);
   if (options.url !== undefined && services.length > 1)
     throw new UsageError('--url tests one service: name it (mlp test <service> --url …).');
-  const passed: Array<{ service: string; line: string }> = [];
+  const passed: SmokeTestPassed[] = [];
   // The cluster is reached once for all services (an EKS token means DescribeCluster and an STS signature).
   let cluster: Promise<ClusterTarget> | undefined;
   for (const service of services) {
     const run = (baseUrl: string) => runSmokeTests(baseUrl.replace(/\/+$/, ''), service.smoke, context.signal);
-    let lines: string[];
-    if (options.url !== undefined) lines = await run(options.url);
-    else if (config.deploy.target === 'local') lines = await run(serviceUrl(service));
-    else lines = await clusterSmoke(await (cluster ??= openCluster(context)), service, context.signal);
-    passed.push(...lines.map((line) => ({ service: service.name, line })));
+    if (options.url !== undefined || config.deploy.target === 'local') {
+      const lines = await run(options.url ?? serviceUrl(service));
+      passed.push(...lines.map((line) => ({ service: service.name, line })));
+    } else {
+      const { pod, lines } = await clusterSmoke(await (cluster ??= openCluster(context)), service, context.signal);
+      passed.push(...lines.map((line) => ({ service: service.name, line, pod })));
+    }
   }
   return passed;
 }
@@ -44,8 +53,12 @@ async function openCluster(context: CommandContext): Promise<ClusterTarget> {
   return { kube: await clusterForRun(context), namespace: namespaceOf(project.config) };
 }
 
-async function clusterSmoke({ kube, namespace }: ClusterTarget, service: ServiceConfig, signal: AbortSignal): Promise<string[]> {
+async function clusterSmoke(
+  { kube, namespace }: ClusterTarget,
+  service: ServiceConfig,
+  signal: AbortSignal,
+): Promise<{ pod: string; lines: string[] }> {
   const { readyPod, smokeTestPod } = await import('./cluster.js');
   const { pod } = await readyPod(kube, namespace, service.name);
-  return smokeTestPod(kube, namespace, pod, service, signal);
+  return { pod: pod.metadata!.name!, lines: await smokeTestPod(kube, namespace, pod, service, signal) };
 }
