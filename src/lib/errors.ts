@@ -38,7 +38,7 @@ export const EXIT_CODES = {
   },
   rolloutOOMKilled: {
     code: 38,
-    meaning: "A rollout or training Job failed: the container was killed for using more memory than its limit (OOMKilled).",
+    meaning: 'A rollout or training Job failed: the container was killed for using more memory than its limit (OOMKilled).',
   },
   smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
