@@ -6,6 +6,7 @@
  */
 import type { KubernetesObject, V1ResourceQuota } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
+import { readOrUndefined } from '../kube/apply.js';
 import { cpuMillis, memoryBytes } from '../render/quantities.js';
 
 export interface QuotaTransition {
@@ -38,12 +39,7 @@ export async function quotaTransition(kube: KubeClient, objects: readonly Kubern
       continue;
     }
     const quota = object as V1ResourceQuota;
-    const live = await kube.core
-      .readNamespacedResourceQuota({ name: quota.metadata!.name!, namespace: quota.metadata!.namespace! })
-      .catch((error: unknown) => {
-        if ((error as { code?: number }).code === 404) return undefined;
-        throw error;
-      });
+    const live = (await readOrUndefined(kube, quota)) as V1ResourceQuota | undefined;
     const hard = { ...(quota.spec?.hard ?? {}) };
     let shrinks = false;
     for (const [key, rendered] of Object.entries(hard)) {

@@ -85,7 +85,8 @@ function applyError(object: KubernetesObject, error: unknown): MlpError {
   });
 }
 
-async function readOrUndefined(kube: KubeClient, object: KubernetesObject): Promise<KubernetesObject | undefined> {
+/** The live object with `object`'s kind, name and namespace, or undefined when there is none. */
+export async function readOrUndefined(kube: KubeClient, object: KubernetesObject): Promise<KubernetesObject | undefined> {
   try {
     return await kube.objects.read({
       apiVersion: object.apiVersion!,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { EXEC_FORMAT, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import { EXEC_FORMAT, memoryLimit, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -182,7 +182,7 @@ export function trainingFailure(
     );
   }
   if (terminated?.reason === 'OOMKilled') {
-    const limit = pod?.spec?.containers.find((spec) => spec.name === target.container)?.resources?.limits?.memory;
+    const limit = memoryLimit(pod, target.container);
     return new MlpError(
       'rolloutOOMKilled',
       `Training Job ${target.name}: the training container was killed for using more memory than its limit (OOMKilled${limit ? `, limit ${limit}` : ''}); nothing was registered.`,

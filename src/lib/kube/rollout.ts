@@ -87,7 +87,12 @@ export async function diagnose(
       if (cause) return { ...cause, message: `${name}: ${cause.message}` };
     }
   }
-  return progressDeadlineFailure(deployment);
+  const pastProgressDeadline = progressDeadlineFailure(deployment);
+  // The controller's deadline is deploy.timeoutSeconds too, so it often speaks first: a pod that runs but never got
+  // ready is still the cause to name, with the controller's verdict beside it.
+  const neverReady = pastProgressDeadline && newest ? await neverReadyFailure(c, deployment, newest) : undefined;
+  if (neverReady) return { ...neverReady, details: [...neverReady.details, ...pastProgressDeadline!.details] };
+  return pastProgressDeadline;
 }
 
 /** The quota refusal the newest ReplicaSet reports (its ReplicaFailure condition), whether or not it will pass. */
@@ -195,7 +200,7 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
       const logs = previousLog.map((line) => `log: ${line}`);
       // The kernel killed it at the cgroup's limit: no log line says so, the runtime's reason does.
       if (terminated?.reason === 'OOMKilled') {
-        const limit = pod.spec?.containers.find((spec) => spec.name === container.name)?.resources?.limits?.memory;
+        const limit = memoryLimit(pod, container.name);
         return {
           kind: 'rolloutOOMKilled',
           message: `pod ${podName}: container ${container.name} was killed for using more memory than its limit (OOMKilled${limit ? `, limit ${limit}` : ''}, ${container.restartCount} restarts).`,
@@ -232,6 +237,11 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
     };
   }
   return undefined;
+}
+
+/** The memory limit of the pod's container `name` as written in its spec (what an OOMKilled message names). */
+export function memoryLimit(pod: V1Pod | undefined, name: string): string | undefined {
+  return pod?.spec?.containers.find((spec) => spec.name === name)?.resources?.limits?.memory;
 }
 
 /**
