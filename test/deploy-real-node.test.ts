@@ -32,6 +32,8 @@ interface ServiceVariant {
   model?: string;
   expectStatus?: number;
   timeoutSeconds?: number;
+  /** cluster.awsCredentialsSecret */
+  awsCredentialsSecret?: string;
 }
 
 describeWithBench(['docker', 'registry', 'baseImage', 'buildx', 'kube', 'node'], 'mlp deploy of examples/fraud onto the real node', () => {
@@ -77,6 +79,7 @@ describeWithBench(['docker', 'registry', 'baseImage', 'buildx', 'kube', 'node'],
       '      name: bench',
       `      context: ${kubeConfig.getCurrentContext()}`,
       `      namespace: ${namespace}`,
+      ...(variant.awsCredentialsSecret ? [`      awsCredentialsSecret: ${variant.awsCredentialsSecret}`] : []),
       '    deploy:',
       '      target: eks',
       `      timeoutSeconds: ${variant.timeoutSeconds ?? 120}`,
@@ -289,14 +292,37 @@ describeWithBench(['docker', 'registry', 'baseImage', 'buildx', 'kube', 'node'],
   );
 
   it(
+    'a SageMaker-backed release whose credentials Secret does not exist: exit 39 naming the Secret and how to create it, rolled back',
+    async () => {
+      const good = (await deployment()).spec!.template.spec!.containers[0]!.image;
+      cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model', 'metadata.json'), path.join(project, 'fraud-metadata.json'));
+      configure({
+        model: '{ source: sagemaker, endpoint: fraud-nowhere, metadata: fraud-metadata.json }',
+        awsCredentialsSecret: 'aws-credentials',
+      });
+      const run = await mlp('deploy', '--skip-train');
+      expect(run.code, run.stderr).toBe(39);
+      expect(run.stderr).toMatch(/container serving cannot be created: secret "aws-credentials" not found \(CreateContainerConfigError\)/);
+      expect(run.stderr).toContain(`kubectl -n ${namespace} create secret generic aws-credentials`);
+      expect((await deployment()).spec!.template.spec!.containers[0]!.image).toBe(good);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'a pod whose backend never answers stays unready: exit 32 with the readiness probe’s failure and the log, and is rolled back',
     async () => {
       const good = (await deployment()).spec!.template.spec!.containers[0]!.image;
       // A SageMaker-backed service whose endpoint the pod cannot reach: the app serves /health but /ready stays 503.
-      cpSync(path.join(ROOT, 'serving', 'test', 'fixtures', 'fraud-model', 'metadata.json'), path.join(project, 'fraud-metadata.json'));
+      // Credentials the way a cluster without IRSA gives them; nothing answers at the endpoint anyway.
+      await core().createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'aws-credentials' }, stringData: { AWS_ACCESS_KEY_ID: 'none', AWS_SECRET_ACCESS_KEY: 'none' } },
+      });
       configure({
         model: '{ source: sagemaker, endpoint: fraud-nowhere, metadata: fraud-metadata.json }',
-        env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'none', AWS_SECRET_ACCESS_KEY: 'none' },
+        env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
+        awsCredentialsSecret: 'aws-credentials',
         timeoutSeconds: 30,
       });
       const run = await mlp('deploy', '--skip-train');

@@ -40,6 +40,11 @@ export const EXIT_CODES = {
     code: 38,
     meaning: 'A rollout or training Job failed: the container was killed for using more memory than its limit (OOMKilled).',
   },
+  rolloutContainerConfig: {
+    code: 39,
+    meaning:
+      'A rollout or training Job failed: the container cannot be created from its spec, e.g. a Secret it references is missing (CreateContainerConfigError).',
+  },
   smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
   serve: { code: 60, meaning: 'The local serving app (mlp serve) failed to start or stopped with an error.' },

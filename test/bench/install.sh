@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install.sh — install what the bench needs when it is missing:
 #   apt: docker.io docker-registry debootstrap, and for the real node containerd runc containernetworking-plugins
-#   iptables gcc libc6-dev (+ python3-venv when python3 cannot make a venv)
+#   iptables socat gcc libc6-dev (+ python3-venv when python3 cannot make a venv)
 #   PyPI: moto[server]==$MOTO_VERSION in a venv under the cache dir.
 #   Go module proxy: the docker buildx plugin (buildx.sh install).
 #   Go module proxy: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (kube.sh install).
@@ -32,7 +32,7 @@ as_root() {
 
 # --- apt ---------------------------------------------------------------------------------------
 # The real node's (node.sh): containerd runs as its own instance; gcc and libc6-dev build the static pause binary.
-wanted=(docker.io docker-registry debootstrap containerd runc containernetworking-plugins iptables gcc libc6-dev)
+wanted=(docker.io docker-registry debootstrap containerd runc containernetworking-plugins iptables socat gcc libc6-dev)
 if ! have "$PYTHON" || ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   wanted+=(python3 python3-venv)
   PYTHON=python3

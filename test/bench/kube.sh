@@ -297,25 +297,7 @@ all_ok() {
 }
 
 # kwok reads the stages file only at start: a running kwok with an older file is restarted by `up`.
-# kwok's ClusterLogs: the pods of namespace mlp-hold-training (held Job pods, see kwok-stages.yaml) log what a test
-# writes to $LOGS_FILE, in the CRI log format ("<RFC3339Nano> stdout F <line>"), followed as it grows.
-LOGS_FILE=$DIR/hold-training.log
-LOGS_CONFIG=$DIR/kwok-logs.yaml
-write_logs_config() {
-  cat <<EOF
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: hold-training
-spec:
-  selector:
-    matchNamespaces: [mlp-hold-training]
-  logs:
-  - logsFile: $LOGS_FILE
-    follow: true
-EOF
-}
-stages_hash() { { cat "$STAGES"; write_logs_config; } | sha256sum | cut -c1-16; }
+stages_hash() { sha256sum <"$STAGES" | cut -c1-16; }
 stages_current() { [[ $(cat "$DIR/kwok-stages.hash" 2>/dev/null) == "$(stages_hash)" ]]; }
 
 up() {
@@ -373,9 +355,7 @@ up() {
   # (logs, exec) stays on loopback. Pod IPs come from kwok's default 10.0.0.0/24 and answer nowhere: never connect to
   # them (nor through the API server's service/pod proxy), it would send packets off this machine.
   stages_hash >"$DIR/kwok-stages.hash"
-  write_logs_config >"$LOGS_CONFIG"
-  touch "$LOGS_FILE"
-  start kwok --kubeconfig "$KUBECONFIG_FILE" --config "$STAGES" --config "$LOGS_CONFIG" \
+  start kwok --kubeconfig "$KUBECONFIG_FILE" --config "$STAGES" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port "$KWOK_PORT" --server-address "127.0.0.1:$KWOK_PORT" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \

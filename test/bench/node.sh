@@ -12,6 +12,9 @@
 # landing on kwok's fake nodes. Its address is $NODE_IP on a bridge of its own ($BRIDGE, also the pods' gateway; pod
 # IPs from $POD_CIDR): everything stays on this machine. The API server reaches the kubelet there (port-forward, logs,
 # exec); kube-proxy is not run (port-forward does not need it; Services do not route to this node's pods).
+# moto listens on 127.0.0.1 only, which a pod's 127.0.0.1 is not: socat relays $NODE_IP:$BENCH_MOTO_PORT to it, so
+# pods reach moto (S3 for a training Job's upload) at http://$NODE_IP:$BENCH_MOTO_PORT, an address only pods and
+# this machine have.
 #
 # `install` builds the kubelet into $cache/kube/<kubernetes version>/bin and the pause image into $cache/node; `up`
 # checks what the node needs (root, kernel, cgroups, runtime, CNI, built files, the control plane) and exits
@@ -167,7 +170,7 @@ build_pause() {
 
 install() {
   lock
-  local wanted=(containerd runc containernetworking-plugins iptables gcc libc6-dev) pkg missing_pkgs=()
+  local wanted=(containerd runc containernetworking-plugins iptables socat gcc libc6-dev) pkg missing_pkgs=()
   if have dpkg-query; then
     for pkg in "${wanted[@]}"; do pkg_installed "$pkg" || missing_pkgs+=("$pkg"); done
   fi
@@ -195,6 +198,7 @@ check_prerequisites() {
     missing "kernel: cannot create a network namespace (unshare --net)"
   fi
   have ip || missing "kernel: no ip command (iproute2) to make the node's bridge"
+  have socat || missing "network: socat not installed, which relays the pods' way to moto (apt-get install socat)"
   if ! have iptables || ! iptables -S INPUT >/dev/null 2>&1; then
     missing "kernel: iptables cannot list rules (the CNI portmap and firewall plugins need it)"
   fi
@@ -547,6 +551,20 @@ start_kubelet() {
   await kubelet "$DIR/kubelet.pid" kubelet_ok
 }
 
+# Listening is enough: whether moto answers behind it is moto.sh's business.
+moto_relay_ok() { [[ $(ss -Hltn "sport = :$BENCH_MOTO_PORT" 2>/dev/null) == *"$NODE_IP:$BENCH_MOTO_PORT"* ]]; }
+
+# The pods' way to moto (see the top): started after the bridge has its address, stopped by `down`.
+start_moto_relay() {
+  if pid_alive "$DIR/moto-relay.pid" && moto_relay_ok; then
+    echo "node: moto relay already up ($NODE_IP:$BENCH_MOTO_PORT)"
+    return 0
+  fi
+  stop_pidfile "$DIR/moto-relay.pid" moto-relay
+  spawn moto-relay "$DIR/moto-relay.pid" socat "TCP-LISTEN:$BENCH_MOTO_PORT,bind=$NODE_IP,fork,reuseaddr" "TCP:127.0.0.1:$BENCH_MOTO_PORT"
+  await moto-relay "$DIR/moto-relay.pid" moto_relay_ok
+}
+
 up() {
   have curl || missing "curl not installed"
   have openssl || missing "openssl not installed"
@@ -560,6 +578,7 @@ up() {
   cri_ok || fail containerd "serves no CRI (its cri plugin did not load)"
   import_pause
   start_kubelet
+  start_moto_relay
   local deadline=$((SECONDS + WAIT))
   until node_ready; do
     pid_alive "$DIR/kubelet.pid" || fail kubelet "exited before node $NODE_NAME was Ready"
@@ -569,7 +588,8 @@ up() {
   local arch
   arch=$(node_json | grep -o '"kubernetes.io/arch":"[^"]*"' | cut -d'"' -f4) || true
   echo "node: $NODE_NAME Ready (kubelet $KUBE_VERSION, $(containerd --version | awk '{ print $1, $3 }'), arch $arch," \
-    "label $LABEL_KEY=$LABEL_VALUE, taint $TAINT_KEY=true:NoSchedule, pods $POD_CIDR; logs $DIR/*.log);" \
+    "label $LABEL_KEY=$LABEL_VALUE, taint $TAINT_KEY=true:NoSchedule, pods $POD_CIDR, moto for pods at $NODE_IP:$BENCH_MOTO_PORT;" \
+    "logs $DIR/*.log);" \
     "stop it with: bash test/bench/node.sh down"
 }
 
@@ -603,6 +623,7 @@ cleanup_iptables() {
 
 down() {
   lock
+  stop_pidfile "$DIR/moto-relay.pid" moto-relay
   stop_pidfile "$DIR/kubelet.pid" kubelet
   if containerd_ok && pid_alive "$DIR/containerd.pid"; then
     local id n=0
@@ -638,7 +659,7 @@ down() {
 
 status() {
   local rc=0 c pid
-  for c in containerd kubelet; do
+  for c in containerd kubelet moto_relay; do
     pid=''
     pid_alive "$DIR/$c.pid" && pid=" (bench pid $(<"$DIR/$c.pid"))"
     if "${c}_ok"; then echo "node: $c up$pid"; else echo "node: $c down$pid"; rc=1; fi

@@ -78,6 +78,8 @@ env_file=$BENCH_CACHE/bench.env
   [[ ${state[pythonImage]} == up ]] && echo "MLP_BENCH_PYTHON_IMAGE=${MLP_BENCH_PYTHON_IMAGE:-mlp-bench/python:3.11-bookworm-slim}"
   [[ ${state[kube]} == up ]] && echo "MLP_BENCH_KUBECONFIG=$BENCH_CACHE/kube/kubeconfig"
   [[ ${state[node]} == up ]] && echo "MLP_BENCH_REAL_NODE=${MLP_BENCH_NODE_NAME:-mlp-bench-node}"
+  # moto as the real node's pods reach it (node.sh relays the node's address to moto).
+  [[ ${state[node]} == up && ${state[moto]} == up ]] && echo "MLP_BENCH_POD_AWS_ENDPOINT_URL=http://10.244.0.1:$BENCH_MOTO_PORT"
   true
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"

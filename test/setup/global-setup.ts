@@ -19,6 +19,8 @@ const PYTHON_IMAGE = process.env.MLP_BENCH_PYTHON_IMAGE ?? 'mlp-bench/python:3.1
 const UP_TIMEOUT_MS = 15 * 60_000;
 const KUBECONFIG = join(process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench'), 'kube', 'kubeconfig');
 const REAL_NODE = process.env.MLP_BENCH_NODE_NAME ?? 'mlp-bench-node';
+/** moto as the real node's pods reach it: node.sh's NODE_IP, relayed to moto by socat. */
+const POD_MOTO = `http://10.244.0.1:${process.env.MLP_BENCH_MOTO_PORT ?? '5055'}`;
 
 interface RunResult {
   code: number | null;
@@ -145,8 +147,12 @@ async function probeNode(kube: ComponentStatus): Promise<BenchStatus['node']> {
     if (node.metadata?.labels?.['mlp.dev/bench-node'] !== 'real')
       return { up: false, why: `node ${REAL_NODE} is not labelled mlp.dev/bench-node=real` };
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status === 'True') return { up: true, name: REAL_NODE };
-    return { up: false, why: `node ${REAL_NODE} is not Ready (${ready?.reason ?? 'no Ready condition'}: ${ready?.message ?? ''})` };
+    if (ready?.status !== 'True')
+      return { up: false, why: `node ${REAL_NODE} is not Ready (${ready?.reason ?? 'no Ready condition'}: ${ready?.message ?? ''})` };
+    const relay = await httpStatus(`${POD_MOTO}/moto-api/`);
+    return relay.status !== undefined
+      ? { up: true, name: REAL_NODE, podAwsEndpoint: POD_MOTO }
+      : { up: true, name: REAL_NODE, podAwsEndpointWhy: `no HTTP answer from ${POD_MOTO} (${relay.error}): node.sh relays it to moto` };
   } catch (error) {
     if ((error as { code?: number }).code === 404)
       return { up: false, why: `the bench cluster has no node ${REAL_NODE} (started by test/bench/node.sh up)` };

@@ -32,7 +32,12 @@ export interface BenchStatus {
    * mlp.dev/bench-node=real and tainted mlp.dev/real-node=true:NoSchedule: a pod lands there only with a toleration
    * (and, to be sure, a nodeSelector on the label); every other pod keeps landing on the kwok nodes.
    */
-  node: ComponentStatus & { name?: string };
+  node: ComponentStatus & {
+    name?: string;
+    /** moto as the node's pods reach it (node.sh relays the node's address to moto), or why it cannot be reached. */
+    podAwsEndpoint?: string;
+    podAwsEndpointWhy?: string;
+  };
 }
 
 declare module 'vitest' {
@@ -124,6 +129,14 @@ export function realNodeName(): string {
   const { node } = benchStatus();
   if (!node.up || !node.name) throw new Error(`the bench's real node is not up: ${node.why ?? 'no node name'}`);
   return node.name;
+}
+
+/** The AWS endpoint (moto) for pods on the real node, or an error naming why there is none. */
+export function podAwsEndpoint(): string {
+  const { node, moto } = benchStatus();
+  if (!moto.up) throw new Error(`moto is not up: ${moto.why ?? ''}`);
+  if (!node.up || !node.podAwsEndpoint) throw new Error(`pods cannot reach moto: ${node.why ?? node.podAwsEndpointWhy ?? 'no relay'}`);
+  return node.podAwsEndpoint;
 }
 
 /** What a pod spec needs to be placed on the real node: its label as nodeSelector and a toleration of its taint. */

@@ -34,7 +34,20 @@ const quantity = (pattern: RegExp, what: string, example: string) => (fallback: 
 const cpu = quantity(CPU, 'CPU', '"250m" or "1"');
 const memory = quantity(MEMORY, 'memory', '"256Mi" or "1Gi"');
 /** Environment values are strings; YAML numbers and booleans are accepted and kept as their text. */
-const envMap = () => z.record(z.string().regex(ENV_NAME), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+/** AWS credentials in env would be written into a ConfigMap or a Job's spec, readable by anyone who can read the namespace. */
+const CREDENTIAL_ENV = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+
+const envMap = () =>
+  z.record(z.string().regex(ENV_NAME), z.union([z.string(), z.number(), z.boolean()]).transform(String)).superRefine((env, ctx) => {
+    for (const name of Object.keys(env).filter((key) => CREDENTIAL_ENV.has(key))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          'would put AWS credentials into the manifests in plain text; remove it and give the pods a role (serviceAccount.roleArn, training.remote.roleArn) or a Secret (cluster.awsCredentialsSecret)',
+      });
+    }
+  });
 
 /**
  * Adds "duplicate name" issues. It runs even when an element has other problems, so all are reported at once,
@@ -127,6 +140,14 @@ export const clusterSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('kubeconfig context; default: the one `aws eks update-kubeconfig` writes for the cluster.'),
+  awsCredentialsSecret: z
+    .string()
+    .regex(DNS_SUBDOMAIN, { error: 'must be the name of a Secret in cluster.namespace, such as aws-credentials' })
+    .max(253)
+    .optional()
+    .describe(
+      'For clusters without IRSA: a Secret in cluster.namespace holding AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN optional). The training Job and SageMaker-backed services read their AWS credentials from it; mlp references it and never reads or writes its values.',
+    ),
   scaling: z
     .strictObject({ up: nodegroupSize(2, 4, 2).prefault({}), down: nodegroupSize(0, 4, 0).prefault({}) })
     .prefault({})

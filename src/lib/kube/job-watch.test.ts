@@ -39,6 +39,14 @@ describe('quotaRefusalEvent: the quota refusing a Job its pod', () => {
     expect(quotaRefusalEvent([event('SuccessfulCreate', 'Created pod: x'), refused])).toBe(refused);
   });
 
+  it('is the latest refusal: an earlier one may name a quota that has room by now', () => {
+    const at = (message: string, time: string): CoreV1Event => ({ ...event('FailedCreate', message), lastTimestamp: new Date(time) });
+    const earlier = at('Error creating: exceeded quota: mlp-quota, requested: limits.memory=1Gi, used: …', '2026-12-03T07:11:49Z');
+    const later = at('Error creating: exceeded quota: no-more-pods, requested: pods=1, used: pods=1', '2026-12-03T07:11:50Z');
+    expect(quotaRefusalEvent([earlier, later])).toBe(later);
+    expect(quotaRefusalEvent([later, earlier])).toBe(later);
+  });
+
   it('ignores other failures to create the pod, and quota words in other events', () => {
     expect(
       quotaRefusalEvent([event('FailedCreate', 'Error creating: serviceaccount "train" not found'), event('Warning', 'exceeded quota')]),

@@ -9,7 +9,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MlpError } from '../errors.js';
 import type { KubeClient } from './client.js';
 import { followPodLog, podLogTail, type PodLogFollower } from './pod-log.js';
-import { EXEC_FORMAT, memoryLimit, podCause, QUOTA_REFUSAL, quotaSettled, UNSCHEDULABLE_GRACE_MS, type Clients } from './rollout.js';
+import {
+  eventTime,
+  EXEC_FORMAT,
+  memoryLimit,
+  podCause,
+  QUOTA_REFUSAL,
+  quotaSettled,
+  UNSCHEDULABLE_GRACE_MS,
+  type Clients,
+} from './rollout.js';
 
 const POLL_MS = 1000;
 /** After the Job ends, how long the log stream may take to deliver its last lines. */
@@ -132,9 +141,15 @@ async function quotaRefusal(c: Clients, target: TrainingJobTarget, quota: Return
   };
 }
 
-/** Among a Job's events, the Job controller's report that the ResourceQuota refused to let it create the pod. */
+/**
+ * Among a Job's events, the Job controller's latest report that a ResourceQuota refused to let it create the pod.
+ * The latest: an earlier refusal may name a quota that has room by now (a pod that was terminating then), while
+ * another quota still refuses.
+ */
 export function quotaRefusalEvent(events: readonly CoreV1Event[]): CoreV1Event | undefined {
-  return events.find((event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''));
+  return events
+    .filter((event) => event.reason === 'FailedCreate' && QUOTA_REFUSAL.test(event.message ?? ''))
+    .sort((a, b) => eventTime(b) - eventTime(a))[0];
 }
 
 async function jobFailure(

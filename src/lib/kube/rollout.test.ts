@@ -190,6 +190,23 @@ describe('quotaFailure and progressDeadlineFailure: what the controllers report'
       }),
     ).toBeUndefined();
   });
+
+  it("ignores the previous rollout's verdict: before the controller saw the change, or written before the watch began", () => {
+    const verdict = (lastUpdateTime: Date, observedGeneration: number): V1Deployment => ({
+      ...deployment,
+      metadata: { ...deployment.metadata, generation: 7 },
+      status: {
+        observedGeneration,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', lastUpdateTime }],
+      },
+    });
+    const watchStarted = Date.parse('2026-12-03T07:00:00Z');
+    expect(progressDeadlineFailure(verdict(new Date(watchStarted + 30_000), 6), watchStarted)).toBeUndefined();
+    expect(progressDeadlineFailure(verdict(new Date(watchStarted - 60_000), 7), watchStarted)).toBeUndefined();
+    expect(exitCode(progressDeadlineFailure(verdict(new Date(watchStarted + 30_000), 7), watchStarted))).toBe(32);
+    // Timestamps have whole seconds: one from the second the watch began counts.
+    expect(exitCode(progressDeadlineFailure(verdict(new Date(watchStarted - 500), 7), watchStarted))).toBe(32);
+  });
 });
 
 describe('isComplete: when a rollout is done', () => {

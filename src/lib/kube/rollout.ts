@@ -87,7 +87,7 @@ export async function diagnose(
       if (cause) return { ...cause, message: `${name}: ${cause.message}` };
     }
   }
-  const pastProgressDeadline = progressDeadlineFailure(deployment);
+  const pastProgressDeadline = progressDeadlineFailure(deployment, Date.now() - waitedMs);
   // The controller's deadline is deploy.timeoutSeconds too, so it often speaks first: a pod that runs but never got
   // ready is still the cause to name, with the controller's verdict beside it.
   const neverReady = pastProgressDeadline && newest ? await neverReadyFailure(c, deployment, newest) : undefined;
@@ -107,9 +107,16 @@ export function quotaFailure(deployment: V1Deployment, newest: V1ReplicaSet): Ro
 }
 
 /** The Deployment controller's own verdict: its Progressing condition says the progress deadline passed. */
-export function progressDeadlineFailure(deployment: V1Deployment): RolloutFailure | undefined {
+export function progressDeadlineFailure(deployment: V1Deployment, watchedSince?: number): RolloutFailure | undefined {
+  // Right after a change (a rollback's restored template) the conditions are still the previous revision's: its
+  // ProgressDeadlineExceeded says nothing about the new one until the controller has observed the change, and a
+  // verdict written before this watch began (timestamps have whole seconds) is the previous rollout's.
+  const observed = deployment.status?.observedGeneration;
+  if (observed !== undefined && observed < (deployment.metadata?.generation ?? 0)) return undefined;
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (progressing?.reason !== 'ProgressDeadlineExceeded') return undefined;
+  const written = progressing.lastUpdateTime ? new Date(progressing.lastUpdateTime).getTime() : undefined;
+  if (watchedSince !== undefined && written !== undefined && written < watchedSince - 1000) return undefined;
   return {
     kind: 'rollout',
     message: `${deployment.metadata!.name}: the rollout exceeded its progress deadline.`,
@@ -161,6 +168,27 @@ async function quotaHasRoom(c: Clients, namespace: string, refusal: string): Pro
   });
 }
 
+/** The kubelet's wording for a Secret, or a key of one, that a container's env references and that is not there. */
+const MISSING_SECRET = /secret "([^"]+)" not found|couldn't find key (\S+) in Secret \S+?\/(\S+)/;
+
+/**
+ * The kubelet cannot build the container's env or mounts (CreateContainerConfigError): usually a Secret, or a key of
+ * one, that is not there. It retries, but nothing mlp applied will change that, so it is the verdict at once.
+ */
+function containerConfigFailure(pod: V1Pod, container: string, kubeletMessage: string): RolloutFailure {
+  const namespace = pod.metadata!.namespace!;
+  const missing = MISSING_SECRET.exec(kubeletMessage);
+  const secret = missing?.[1] ?? missing?.[3];
+  const fix = secret
+    ? `create it in namespace ${namespace}: kubectl -n ${namespace} create secret generic ${secret} --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=... (or change cluster.awsCredentialsSecret in mlp.yaml)`
+    : 'check the Secrets and ConfigMaps the container references';
+  return {
+    kind: 'rolloutContainerConfig',
+    message: `pod ${pod.metadata!.name}: container ${container} cannot be created: ${kubeletMessage || 'its configuration is invalid'} (CreateContainerConfigError).`,
+    details: [fix],
+  };
+}
+
 /** What keeps a pod from running: an image that cannot be pulled, a crash loop, exec format error, no node. */
 export async function podCause(c: Clients, pod: V1Pod, unschedulableIsFinal: boolean): Promise<RolloutFailure | undefined> {
   const crashing = crashLoopingContainer(pod);
@@ -196,6 +224,7 @@ export function podFailure(pod: V1Pod, unschedulableIsFinal: boolean, previousLo
         details: [waiting.message ?? 'check the image reference and that the nodes may pull from the registry'],
       };
     }
+    if (waiting?.reason === 'CreateContainerConfigError') return containerConfigFailure(pod, container.name, waiting.message ?? '');
     if (waiting?.reason === 'CrashLoopBackOff') {
       const logs = previousLog.map((line) => `log: ${line}`);
       // The kernel killed it at the cgroup's limit: no log line says so, the runtime's reason does.
@@ -284,7 +313,8 @@ export async function neverReadyFailure(c: Clients, deployment: V1Deployment, ne
   return undefined;
 }
 
-function eventTime(event: { lastTimestamp?: Date; eventTime?: Date; firstTimestamp?: Date }): number {
+/** When an event last happened (core/v1 events have lastTimestamp; events.k8s.io ones eventTime). */
+export function eventTime(event: { lastTimestamp?: Date; eventTime?: Date; firstTimestamp?: Date }): number {
   return new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime();
 }
 

@@ -63,6 +63,8 @@ export interface ServiceContext {
     SAGEMAKER_CONTENT_TYPE: string | null;
     AWS_REGION: string | null;
   };
+  /** cluster.awsCredentialsSecret, for services with a SageMaker backend (the Deployment's env references its keys). */
+  awsCredentialsSecret: string | null;
   autoscaling: { enabled: boolean; min: number; max: number; targetCPU: number; targetMemory: number | null };
   rollout: { progressDeadlineSeconds: number; terminationGracePeriodSeconds: number };
   expose: { ingress: boolean; nlb: boolean; alb: boolean; host: string | null; ingressClassName: string | null };
@@ -80,10 +82,28 @@ export interface TrainingContext {
   roleArn: string | null;
   image: string;
   command: string[];
-  env: Array<{ name: string; value: string }>;
+  env: ContainerEnv[];
   resources: Resources | null;
   timeoutSeconds: number;
   outputDir: string;
+}
+
+/** A container's env entry: a value, or a key of a Secret. */
+export type ContainerEnv =
+  { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional?: boolean } } };
+
+/**
+ * The pod's AWS credentials from cluster.awsCredentialsSecret, by reference (the values never pass through mlp). A
+ * missing Secret or key stops the container from starting (CreateContainerConfigError), which the rollout and training
+ * watches report; the session token is optional, as it is for long-lived keys.
+ */
+export function awsCredentialEnv(secret: string | undefined): ContainerEnv[] {
+  if (!secret) return [];
+  return [
+    { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: secret, key: 'AWS_ACCESS_KEY_ID' } } },
+    { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'AWS_SECRET_ACCESS_KEY' } } },
+    { name: 'AWS_SESSION_TOKEN', valueFrom: { secretKeyRef: { name: secret, key: 'AWS_SESSION_TOKEN', optional: true } } },
+  ];
 }
 
 /** The label value that keeps a training run's objects out of mlp deploy's pruning (they are not what it renders). */
@@ -228,6 +248,8 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
       SAGEMAKER_CONTENT_TYPE: model.source === 'sagemaker' ? model.contentType : null,
       AWS_REGION: model.source === 'sagemaker' ? config.aws.region : null,
     },
+    // Only the services that call AWS themselves (the SageMaker backend) are given the credentials.
+    awsCredentialsSecret: model.source === 'sagemaker' ? (config.cluster?.awsCredentialsSecret ?? null) : null,
     autoscaling: {
       enabled: autoscaled(service),
       min: scaling?.min ?? service.replicas,
@@ -285,10 +307,12 @@ export function trainingContext(config: MlpConfig, image: ImageRef, run?: Traini
     // The root filesystem is read-only; libraries that write caches under $HOME get the /tmp emptyDir.
     HOME: '/tmp',
   };
-  const env = [
+  const env: TrainingContext['env'] = [
     ...Object.entries(training.env ?? {}).filter(([name]) => !(name in own)),
     ...Object.entries(own).filter((entry): entry is [string, string] => entry[1] !== undefined),
   ].map(([name, value]) => ({ name, value }));
+  // The Job uploads the model to S3: it needs credentials (IRSA through roleArn, or the cluster's Secret).
+  env.push(...awsCredentialEnv(config.cluster?.awsCredentialsSecret));
   const remote = training.remote;
   const gpus: Record<string, string> = remote.gpus ? { 'nvidia.com/gpu': String(remote.gpus) } : {};
   const resources: Resources | null = remote.resources

@@ -311,6 +311,38 @@ describe('renderManifests on examples/fraud', () => {
     });
   });
 
+  it('gives the training Job and SageMaker-backed services, only those, the keys of cluster.awsCredentialsSecret by reference', async () => {
+    const withSecret = (text: string) =>
+      remoteTraining(text)
+        .replace('profiles:', 'PROFILES:')
+        .replace(/PROFILES:[\s\S]*$/, '')
+        .concat('  - name: other\n    model: { source: sagemaker, endpoint: other-prod }\n')
+        .replace('deploy:\n', 'cluster: { name: bench, awsCredentialsSecret: aws-credentials }\ndeploy:\n');
+    const reference = (key: string, optional = false) => ({
+      name: key,
+      valueFrom: { secretKeyRef: { name: 'aws-credentials', key, ...(optional ? { optional: true } : {}) } },
+    });
+    const expected = [reference('AWS_ACCESS_KEY_ID'), reference('AWS_SECRET_ACCESS_KEY'), reference('AWS_SESSION_TOKEN', true)];
+    const { objects } = await render(withSecret);
+    const envOf = (name: string) =>
+      (ofKind(objects, 'Deployment') as Array<RenderedObject & { spec: any }>).find((d) => d.metadata.name === name)!.spec.template.spec
+        .containers[0].env;
+    expect(envOf('other')).toEqual(expect.arrayContaining(expected));
+    expect(envOf('fraud').map((entry: { name: string }) => entry.name)).not.toContain('AWS_ACCESS_KEY_ID');
+    const training = await render(withSecret, { workloads: 'training', training: { version: 'v1', artifactsUri: 's3://fraud-models/m/' } });
+    expect(one(training.objects, 'Job').spec.template.spec.containers[0].env).toEqual(expect.arrayContaining(expected));
+    expect(JSON.stringify(objects)).not.toMatch(/"value":"[^"]*aws-credentials/);
+  });
+
+  it('refuses AWS keys in services[].env: they would be in the manifests in plain text', async () => {
+    const error = await render(withService('    env: { AWS_SECRET_ACCESS_KEY: "abc" }\n')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlpError);
+    expect((error as MlpError).kind).toBe('config');
+    expect(String((error as MlpError).message) + (error as MlpError).details.join('\n')).toMatch(
+      /services\[0\]\.env\.AWS_SECRET_ACCESS_KEY.*cluster\.awsCredentialsSecret/s,
+    );
+  });
+
   it('refuses a PORT in services[].env that is not the container port', async () => {
     const error = await render(withService('    env: { PORT: "9000" }\n')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlpError);
