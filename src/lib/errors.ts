@@ -16,6 +16,11 @@ export const EXIT_CODES = {
   notImplemented: { code: 4, meaning: 'The command or stage exists in the CLI but is not built yet; nothing was changed.' },
   credentials: { code: 5, meaning: 'AWS credentials are missing, expired or lack a permission.' },
   prerequisite: { code: 6, meaning: 'A required tool or service is missing or not answering (Docker engine, Python, registry, cluster).' },
+  locked: {
+    code: 7,
+    meaning:
+      'Another deploy, rollback or scale of this project holds its lock (the message names who, where and since when); wait with --wait.',
+  },
   training: {
     code: 10,
     meaning: 'The training command failed (here or in its Job), ran out of time, or its outputs did not validate; nothing was registered.',
@@ -46,8 +51,27 @@ export const EXIT_CODES = {
       'A rollout or training Job failed: the container cannot be created from its spec, e.g. a Secret it references is missing (CreateContainerConfigError).',
   },
   smokeTest: { code: 40, meaning: 'The smoke test against the deployed service failed.' },
+  degraded: {
+    code: 41,
+    meaning:
+      'mlp status: a service is degraded (fewer replicas available than desired, a rollout stalled or failed, a container not running).',
+  },
+  scaledToZero: { code: 42, meaning: 'mlp status: the nodegroup is at zero nodes, so no service can run (mlp scale up).' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
   serve: { code: 60, meaning: 'The local serving app (mlp serve) failed to start or stopped with an error.' },
+  nodegroupNotFound: { code: 70, meaning: 'mlp scale: the nodegroup does not exist in the cluster (the message lists those that do).' },
+  nodegroupBusy: {
+    code: 71,
+    meaning: 'mlp scale: an update of the nodegroup is already in progress (ResourceInUseException) and did not finish in time.',
+  },
+  drainBlocked: {
+    code: 72,
+    meaning: 'mlp scale down: a PodDisruptionBudget kept refusing an eviction; the nodes stay cordoned and a re-run continues.',
+  },
+  nodegroupUpdateFailed: {
+    code: 73,
+    meaning: 'mlp scale: EKS reported the nodegroup update as Failed or Cancelled (its errors are printed).',
+  },
   interrupted: { code: 130, meaning: 'Interrupted (SIGINT).' },
 } as const;
 
