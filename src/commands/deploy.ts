@@ -21,6 +21,7 @@ export default defineCommand({
       'change nothing: print the plan; --dry-run=server also sends the manifests to the cluster as a server-side dry run',
     ),
     rollback: option('--no-rollback', 'keep a failed rollout in place for inspection'),
+    wait: option('--wait', 'wait for another deploy, rollback or scale of this project to finish instead of exiting 7'),
   },
   handler: () => import('./handlers/deploy.js'),
 });

@@ -8,6 +8,7 @@ export default defineCommand({
   examples: ['mlp rollback fraud', 'mlp rollback fraud --to-revision 3'],
   options: {
     toRevision: option('--to-revision <n>', 'the Deployment revision to restore'),
+    wait: option('--wait', 'wait for another deploy, rollback or scale of this project to finish instead of exiting 7'),
   },
   handler: () => import('./handlers/rollback.js'),
 });

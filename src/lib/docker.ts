@@ -357,3 +357,100 @@ export async function containerLogs(cli: DockerCli, name: string, lines: number)
   const run = await docker(cli, ['container', 'logs', '--tail', String(lines), name], { tailLines: lines * 2 });
   return run.tail;
 }
+
+export interface ContainerLogOptions {
+  /** Keep reading until the container stops (`docker logs --follow`). */
+  follow?: boolean;
+  /** Only the last N lines. */
+  tail?: number;
+  /** Only lines newer than this many seconds. */
+  sinceSeconds?: number;
+  /** Each line starts with the engine's RFC 3339 timestamp and a space. */
+  timestamps?: boolean;
+  /** Ends this one stream (the CLI's own signal ends it too). */
+  signal?: AbortSignal;
+}
+
+/**
+ * One container's log (its stdout and stderr, as `docker container logs` gives them), line by line, read to the end
+ * or followed until the container stops or a signal aborts. Unlike the other verbs it keeps no copy of the output:
+ * a followed log has no end. Resolves with docker's exit code and its last lines (why it refused, if it did).
+ */
+export async function streamContainerLogs(
+  cli: DockerCli,
+  container: string,
+  options: ContainerLogOptions,
+  onLine: (line: string, stream: OutputStream) => void,
+): Promise<{ exitCode: number | undefined; tail: string[] }> {
+  const args = [
+    'container',
+    'logs',
+    ...(options.follow ? ['--follow'] : []),
+    ...(options.tail === undefined ? [] : ['--tail', String(options.tail)]),
+    ...(options.sinceSeconds === undefined ? [] : ['--since', `${options.sinceSeconds}s`]),
+    ...(options.timestamps ? ['--timestamps'] : []),
+    container,
+  ];
+  cli.trace?.([cli.file, ...args]);
+  const signals = [cli.signal, options.signal].filter((signal): signal is AbortSignal => signal !== undefined);
+  const result = await runProgram(cli.file, args, {
+    cwd: cli.cwd,
+    baseEnv: cli.env,
+    ...(signals.length === 0 ? {} : { signal: AbortSignal.any(signals) }),
+    tailLines: 5,
+    displayName: 'docker (the Docker CLI)',
+    onLine,
+  });
+  return { exitCode: result.exitCode, tail: result.tail };
+}
+
+/** What `mlp status` shows of a container: its state, the engine's health check, published ports and image. */
+export interface ContainerDetails {
+  id: string;
+  /** The reference it was started from (Config.Image), e.g. fraud/fraud:3f2a…; imageId is what that resolved to. */
+  image: string;
+  imageId: string;
+  /** created, running, paused, restarting, exited, dead. */
+  status: string;
+  running: boolean;
+  exitCode: number;
+  /** The image's HEALTHCHECK verdict (starting, healthy, unhealthy), undefined when it has none. */
+  health: string | undefined;
+  startedAt: Date | undefined;
+  createdAt: Date;
+  /** Published ports: container port (8080/tcp) → host address:port. */
+  ports: Array<{ container: string; host: string }>;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The container by name with its health and ports, or undefined when there is none. */
+export async function containerDetails(cli: DockerCli, name: string): Promise<ContainerDetails | undefined> {
+  const container = await inspectOne<{
+    Id: string;
+    Image: string;
+    Created: string;
+    State: { Status?: string; Running: boolean; ExitCode: number; StartedAt?: string; Health?: { Status?: string } | null };
+    Config?: { Image?: string; Labels?: Record<string, string> | null };
+    NetworkSettings?: { Ports?: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | null };
+    HostConfig?: { PortBindings?: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | null };
+  }>(cli, 'container', name);
+  if (!container) return undefined;
+  // A stopped container has no NetworkSettings.Ports; its HostConfig still says what it publishes when it runs.
+  const bindings = container.State.Running ? container.NetworkSettings?.Ports : container.HostConfig?.PortBindings;
+  const started = container.State.StartedAt;
+  return {
+    id: container.Id,
+    image: container.Config?.Image ?? container.Image,
+    imageId: container.Image,
+    status: container.State.Status ?? (container.State.Running ? 'running' : 'exited'),
+    running: container.State.Running,
+    exitCode: container.State.ExitCode,
+    health: container.State.Health?.Status ?? undefined,
+    startedAt: started && !started.startsWith('0001-') ? new Date(started) : undefined,
+    createdAt: new Date(container.Created),
+    ports: Object.entries(bindings ?? {}).flatMap(([port, hosts]) =>
+      (hosts ?? []).map((host) => ({ container: port, host: `${host.HostIp || '0.0.0.0'}:${host.HostPort ?? '?'}` })),
+    ),
+    labels: container.Config?.Labels ?? {},
+  };
+}

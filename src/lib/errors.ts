@@ -84,6 +84,11 @@ export interface MlpErrorOptions {
   /** Extra lines (e.g. one per config problem) printed between message and hint. */
   details?: readonly string[];
   cause?: unknown;
+  /**
+   * What the command found before it failed (mlp status's report): with --json it is part of the one failure
+   * document, so a machine reads the report and the verdict together.
+   */
+  document?: Readonly<Record<string, unknown>>;
 }
 
 /** An expected failure: printed without a stack trace unless --verbose. */
@@ -91,6 +96,7 @@ export class MlpError extends Error {
   readonly kind: ExitCodeName;
   readonly hint: string | undefined;
   readonly details: readonly string[];
+  readonly document: Readonly<Record<string, unknown>> | undefined;
 
   constructor(kind: ExitCodeName, message: string, options: MlpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -98,6 +104,7 @@ export class MlpError extends Error {
     this.kind = kind;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.document = options.document;
   }
 
   get exitCode(): number {

@@ -114,7 +114,8 @@ export class Output {
     this.io.stderr.write(`${lines.join('\n')}\n`);
 
     if (this.json) {
-      const document = { ok: false, error: { kind, exitCode: code, message, details, hint: hint ?? null } };
+      const found = isMlpError(error) ? error.document : undefined;
+      const document = { ok: false, ...found, error: { kind, exitCode: code, message, details, hint: hint ?? null } };
       this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     }
     return code;

@@ -5,6 +5,8 @@ set -euo pipefail
 # shellcheck source=test/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# The nodegroup stand-in first: it talks to both the API server and moto.
+bash "$BENCH_DIR/nodegroups.sh" down
 # Before the control plane: node.sh deletes its Node through the API server.
 bash "$BENCH_DIR/node.sh" down
 bash "$BENCH_DIR/kube.sh" down

@@ -66,6 +66,8 @@ run_component pythonImage bash "$BENCH_DIR/python-image.sh"
 run_component kube bash "$BENCH_DIR/kube.sh" up
 # One real worker node in that cluster (kubelet + its own containerd), tainted so only pods that tolerate it land there.
 run_component node bash "$BENCH_DIR/node.sh" up
+# The stand-in for managed nodegroups' EC2 instances: kwok Nodes that follow each moto nodegroup's desiredSize.
+run_component nodegroups bash "$BENCH_DIR/nodegroups.sh" up
 
 env_file=$BENCH_CACHE/bench.env
 {
@@ -78,6 +80,7 @@ env_file=$BENCH_CACHE/bench.env
   [[ ${state[pythonImage]} == up ]] && echo "MLP_BENCH_PYTHON_IMAGE=${MLP_BENCH_PYTHON_IMAGE:-mlp-bench/python:3.11-bookworm-slim}"
   [[ ${state[kube]} == up ]] && echo "MLP_BENCH_KUBECONFIG=$BENCH_CACHE/kube/kubeconfig"
   [[ ${state[node]} == up ]] && echo "MLP_BENCH_REAL_NODE=${MLP_BENCH_NODE_NAME:-mlp-bench-node}"
+  [[ ${state[nodegroups]} == up ]] && echo "MLP_BENCH_NODEGROUPS=1"
   # moto as the real node's pods reach it (node.sh relays the node's address to moto).
   [[ ${state[node]} == up && ${state[moto]} == up ]] && echo "MLP_BENCH_POD_AWS_ENDPOINT_URL=http://10.244.0.1:$BENCH_MOTO_PORT"
   true

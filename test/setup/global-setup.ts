@@ -162,6 +162,32 @@ async function probeNode(kube: ComponentStatus): Promise<BenchStatus['node']> {
   }
 }
 
+/**
+ * The nodegroup stand-in (test/bench/nodegroups.sh) is up when its pidfile names a live process that finished a poll
+ * of moto and the API server within the last 10 s (its heartbeat file).
+ */
+async function probeNodegroups(kube: ComponentStatus, moto: ComponentStatus): Promise<ComponentStatus> {
+  if (!kube.up || !moto.up) return { up: false, why: 'needs the kube and moto components' };
+  const { readFileSync, statSync } = await import('node:fs');
+  const dir = join(process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench'), 'nodegroups');
+  try {
+    const pid = Number(readFileSync(join(dir, 'standin.pid'), 'utf8').trim());
+    process.kill(pid, 0);
+  } catch {
+    return {
+      up: false,
+      why: `the nodegroup stand-in is not running (no live pid in ${join(dir, 'standin.pid')}; bash test/bench/up.sh starts it)`,
+    };
+  }
+  try {
+    const age = (Date.now() - statSync(join(dir, 'standin.heartbeat')).mtimeMs) / 1000;
+    if (age <= 10) return { up: true };
+    return { up: false, why: `the nodegroup stand-in last finished a poll ${Math.round(age)} s ago; see ${join(dir, 'standin.log')}` };
+  } catch {
+    return { up: false, why: `the nodegroup stand-in has not finished a poll yet; see ${join(dir, 'standin.log')}` };
+  }
+}
+
 /** `missing: <component> (<why>; run …)` lines from up.sh, by component. */
 function missingFromUp(output: string): Map<string, string> {
   const found = new Map<string, string>();
@@ -187,7 +213,9 @@ export default async function setup(project: TestProject): Promise<void> {
       // Say what was started in the background, so nobody wonders where the processes came from.
       const started = r.output
         .split('\n')
-        .filter((l) => /^(docker|registry|moto|base image|python image|kube|node): (started|starting|built|importing|debootstrap)/.test(l));
+        .filter((l) =>
+          /^(docker|registry|moto|base image|python image|kube|node|nodegroups): (started|starting|built|importing|debootstrap)/.test(l),
+        );
       if (started.length > 0)
         process.stderr.write(`${started.map((l) => `bench: ${l}`).join('\n')}\nbench: stop with: bash test/bench/down.sh\n`);
     }
@@ -202,7 +230,17 @@ export default async function setup(project: TestProject): Promise<void> {
     probePythonImage(docker),
   ]);
   const kube = await probeKube();
-  const bench: BenchStatus = { docker, registry, moto, baseImage, kube, buildx, pythonImage, node: await probeNode(kube) };
+  const bench: BenchStatus = {
+    docker,
+    registry,
+    moto,
+    baseImage,
+    kube,
+    buildx,
+    pythonImage,
+    node: await probeNode(kube),
+    nodegroups: await probeNodegroups(kube, moto),
+  };
 
   for (const name of Object.keys(bench) as BenchComponent[]) {
     const c = bench[name];

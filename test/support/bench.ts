@@ -5,7 +5,7 @@
  */
 import { describe, inject, it } from 'vitest';
 
-export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage' | 'node';
+export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage' | 'node' | 'nodegroups';
 
 export interface ComponentStatus {
   up: boolean;
@@ -38,6 +38,12 @@ export interface BenchStatus {
     podAwsEndpoint?: string;
     podAwsEndpointWhy?: string;
   };
+  /**
+   * The stand-in for managed nodegroups' EC2 instances (test/bench/nodegroup-standin.mjs): kwok Nodes labelled
+   * eks.amazonaws.com/nodegroup=<name> and tainted mlp.dev/bench-nodegroup=<name>:NoSchedule follow each moto
+   * nodegroup's desiredSize.
+   */
+  nodegroups: ComponentStatus;
 }
 
 declare module 'vitest' {
@@ -53,7 +59,17 @@ export function benchStatus(): BenchStatus {
   const status = inject('bench') as BenchStatus | undefined;
   if (status) return status;
   const down = { up: false, why: NOT_PROBED };
-  return { docker: down, registry: down, moto: down, baseImage: down, kube: down, buildx: down, pythonImage: down, node: down };
+  return {
+    docker: down,
+    registry: down,
+    moto: down,
+    baseImage: down,
+    kube: down,
+    buildx: down,
+    pythonImage: down,
+    node: down,
+    nodegroups: down,
+  };
 }
 
 /**

@@ -16,13 +16,16 @@ interface DeployOptions {
   dryRun?: string | true;
   /** false with --no-rollback. */
   rollback: boolean;
+  /** --wait: wait for the project's lock instead of exiting 7. */
+  wait?: boolean;
 }
 
 const deploy: CommandHandler<DeployOptions> = async (context, options) => {
-  const [{ planPipeline }, { runPipeline }, { formatPlan }] = await Promise.all([
+  const [{ planPipeline }, { runPipeline }, { formatPlan }, { withProjectLock }] = await Promise.all([
     import('../../lib/pipeline/plan.js'),
     import('../../lib/pipeline/runner.js'),
     import('../../lib/pipeline/format-plan.js'),
+    import('../../lib/lock/project-lock.js'),
   ]);
   const project = await context.loadConfig({
     ...(options.target === undefined ? {} : { target: options.target }),
@@ -58,7 +61,8 @@ const deploy: CommandHandler<DeployOptions> = async (context, options) => {
     );
     return;
   }
-  await runPipeline(context, plan);
+  // The whole run, training included: a second deploy of the project must not build or apply alongside this one.
+  await withProjectLock(context, 'deploy', { wait: options.wait === true, signal: context.signal }, () => runPipeline(context, plan));
   context.output.result({ project: project.config.name, profile: project.profile, plan }, '');
 };
 export default deploy;

@@ -8,12 +8,16 @@ import type {
   ApiextensionsV1Api,
   AppsV1Api,
   BatchV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObject,
   KubernetesObjectApi,
   PortForward,
+  V1MicroTime,
 } from '@kubernetes/client-node';
+// mlp scale: PodDisruptionBudgets and merge patches of Nodes.
+import type { ConfigurationOptions, PolicyV1Api } from '@kubernetes/client-node';
 import type https from 'node:https';
 import { parse } from 'yaml';
 import type { MlpConfig } from '../config/schema.js';
@@ -69,8 +73,31 @@ export class KubeClient {
     return this.#cached('batch', () => this.kubeConfig.makeApiClient(this.#k8s.BatchV1Api));
   }
 
+  /** PodDisruptionBudgets (mlp scale down names the one that refuses an eviction). */
+  get policy(): PolicyV1Api {
+    return this.#cached('policy', () => this.kubeConfig.makeApiClient(this.#k8s.PolicyV1Api));
+  }
+
+  /**
+   * Request options that send a `patch…` call as a JSON merge patch; client-node sends a JSON Patch (a list of
+   * operations) otherwise. `core.patchNode({ name, body: { spec: { unschedulable: true } } }, kube.mergePatch)`.
+   */
+  get mergePatch(): ConfigurationOptions {
+    return this.#cached('mergePatch', () => this.#k8s.setHeaderOptions('Content-Type', this.#k8s.PatchStrategy.MergePatch));
+  }
+
   get apiextensions(): ApiextensionsV1Api {
     return this.#cached('apiextensions', () => this.kubeConfig.makeApiClient(this.#k8s.ApiextensionsV1Api));
+  }
+
+  /** Leases: the project lock (src/lib/lock/lease-lock.ts). */
+  get coordination(): CoordinationV1Api {
+    return this.#cached('coordination', () => this.kubeConfig.makeApiClient(this.#k8s.CoordinationV1Api));
+  }
+
+  /** A Lease's acquireTime/renewTime: the API wants microseconds (RFC 3339 with six digits), which a Date does not print. */
+  microTime(at: Date): V1MicroTime {
+    return new this.#k8s.V1MicroTime(at.getTime());
   }
 
   /** Any kind by apiVersion and kind (apply, prune, diff, rollback). */
@@ -80,6 +107,16 @@ export class KubeClient {
 
   get portForward(): PortForward {
     return this.#cached('portForward', () => new this.#k8s.PortForward(this.kubeConfig));
+  }
+
+  /** HorizontalPodAutoscalers (mlp status: current and target replicas and utilisation). */
+  get autoscaling(): import('@kubernetes/client-node').AutoscalingV2Api {
+    return this.#cached('autoscaling', () => this.kubeConfig.makeApiClient(this.#k8s.AutoscalingV2Api));
+  }
+
+  /** Ingresses (mlp status: the host a service is reached at). */
+  get networking(): import('@kubernetes/client-node').NetworkingV1Api {
+    return this.#cached('networking', () => this.kubeConfig.makeApiClient(this.#k8s.NetworkingV1Api));
   }
 
   /**

@@ -95,3 +95,79 @@ export async function podLogTail(
     clearTimeout(timer);
   }
 }
+
+export interface PodLogStreamOptions {
+  /** Keep the stream open for new lines (`kubectl logs -f`). */
+  follow?: boolean;
+  /** Only the last N lines (before following). */
+  tailLines?: number;
+  /** Only lines newer than this many seconds. */
+  sinceSeconds?: number;
+  /** Each line starts with the kubelet's RFC 3339 timestamp and a space (for merging pods' logs by time). */
+  timestamps?: boolean;
+}
+
+export interface PodLogStream {
+  /** Resolves when the log ends: with the API server's reason when it refused it (e.g. "… is waiting to start"). */
+  readonly ended: Promise<{ error?: string }>;
+  /** Ends the stream after up to `drainMs` for it to end by itself. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+/**
+ * One container's log through the API server, read to its end or followed, as followPodLog does (a plain HTTPS
+ * request, so it can be cancelled before the first byte), with the log endpoint's tail, since and timestamps
+ * parameters; a refusal is reported through `ended` rather than dropped, so `mlp logs` can say why a pod shows nothing.
+ */
+export async function streamPodLog(
+  kube: KubeClient,
+  target: { namespace: string; pod: string; container: string },
+  options: PodLogStreamOptions,
+  onLine: (line: string) => void,
+): Promise<PodLogStream> {
+  const { url, options: request } = await kube.apiServerRequest(
+    `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log`,
+  );
+  url.searchParams.set('container', target.container);
+  if (options.follow) url.searchParams.set('follow', 'true');
+  if (options.tailLines !== undefined) url.searchParams.set('tailLines', String(options.tailLines));
+  if (options.sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(options.sinceSeconds));
+  if (options.timestamps) url.searchParams.set('timestamps', 'true');
+  const abort = new AbortController();
+  const ended = new Promise<{ error?: string }>((resolve) => {
+    const get = https.get(url, { ...request, signal: abort.signal }, (response) => {
+      if (response.statusCode !== 200) {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ error: statusMessage(body) ?? `HTTP ${response.statusCode}` }));
+        response.on('error', () => resolve({ error: `HTTP ${response.statusCode}` }));
+        return;
+      }
+      const reader = createInterface({ input: response, crlfDelay: Infinity });
+      reader.on('line', onLine);
+      reader.on('close', () => resolve({}));
+      reader.on('error', () => resolve({}));
+      response.on('error', () => resolve({}));
+    });
+    get.on('error', (error) => resolve(abort.signal.aborted ? {} : { error: error.message }));
+  });
+  return {
+    ended,
+    async stop(drainMs = 0) {
+      if (drainMs > 0) await Promise.race([ended, sleep(drainMs)]);
+      abort.abort();
+      await ended;
+    },
+  };
+}
+
+/** The message of a Kubernetes Status document, or undefined when the body is not one. */
+function statusMessage(body: string): string | undefined {
+  try {
+    const status = JSON.parse(body) as { message?: unknown };
+    return typeof status.message === 'string' ? status.message : undefined;
+  } catch {
+    return body.trim() === '' ? undefined : body.trim().slice(0, 300);
+  }
+}
