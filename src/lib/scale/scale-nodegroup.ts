@@ -16,9 +16,10 @@ import { cordon, drain, uncordon } from './drain.js';
 import { planView, type Direction, type PlanView, type ScaleResult } from './format.js';
 import { describeNodegroup, listNodegroups, updateScaling, type Eks, type NodegroupState } from './nodegroup.js';
 import { waitForNodesGone, waitForNodesReady, waitForServices } from './nodes.js';
-import { parkServices, servicesToPark, unparkServices } from './park-services.js';
+import { parkServices, servicesToPark, unparkServices, type ParkedService } from './park-services.js';
 import { affectedWorkloads, nodesToRemove, readNodes } from './plan.js';
 import { secondsSince } from './wait.js';
+import { runTasks, type TaskSpec } from '../tasks.js';
 
 export interface ScaleOptions {
   direction: Direction;
@@ -62,6 +63,17 @@ async function nodegroupName(eks: Eks, cluster: Cluster, flag: string | undefine
   throw new MlpError('config', 'cluster.nodegroup: mlp scale needs to know which nodegroup to resize.', {
     details: [`nodegroups in ${cluster.name}: ${existing.join(', ') || 'none'}`],
     hint: 'set cluster.nodegroup in mlp.yaml, or pass --nodegroup <name>',
+  });
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A drain that stopped (a budget, Ctrl-C) also says which services it parked: they stay at 0 until scale up. */
+function withParked(error: unknown, parked: readonly ParkedService[]): unknown {
+  if (!(error instanceof MlpError) || parked.length === 0) return error;
+  return new MlpError(error.kind, error.message, {
+    details: [...error.details, `parked at 0 replicas: ${parked.map((p) => p.service).join(', ')} (mlp scale up gives them back)`],
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
   });
 }
 
@@ -126,48 +138,72 @@ export async function scaleNodegroup(context: CommandContext, options: ScaleOpti
         return value;
       };
       const update = (s: NodegroupState) => aws('UpdateNodegroupConfig', () => updateScaling(eks, s, to, waits));
-      if (options.direction === 'down') {
-        const names = plan.going;
-        if (toPark.length > 0) result.parked = await step('park', () => parkServices(k, toPark, log));
-        result.evictions = await step('drain', async () => {
-          if (names.length === 0) return { evicted: 0, refused: 0 };
-          await cordon(k, names);
-          log(`cordoned ${names.join(', ')}`);
-          return drain(k, names, { timeoutMs: options.drainTimeoutMs, signal: context.signal, log }).catch((error: unknown) => {
-            const parked = result.parked ?? [];
-            if (!(error instanceof MlpError) || parked.length === 0) throw error;
-            throw new MlpError(error.kind, error.message, {
-              details: [
-                ...error.details,
-                `parked at 0 replicas: ${parked.map((p) => p.service).join(', ')} (mlp scale up gives them back)`,
-              ],
-              ...(error.hint === undefined ? {} : { hint: error.hint }),
-            });
-          });
-        });
-        result.updateId = await step('update', () => update(state));
-        result.nodesAfter = await step('nodesGone', () => waitForNodesGone(k, name, to.desired, waits));
-        // Auto Scaling chose other instances than the drained ones: those stay and take pods again.
-        const stayed = names.filter((node) => result.nodesAfter!.includes(node));
-        if (stayed.length > 0) {
-          context.output.warn(`EC2 Auto Scaling terminated other nodes than the drained ${stayed.join(', ')}; uncordoning them`);
-          await uncordon(k, stayed);
-        }
-      } else {
-        result.updateId = await step('update', () => update(state));
-        result.nodesAfter = await step('nodesReady', () => waitForNodesReady(k, name, to.desired, waits));
-        // Nodes an unfinished `mlp scale down` left cordoned take pods again.
-        const { nodes: now } = await readNodes(k, name);
-        const cordoned = now.filter((node) => node.cordonedByMlp).map((node) => node.name);
-        if (cordoned.length > 0) {
-          await uncordon(k, cordoned);
-          log(`uncordoned ${cordoned.join(', ')} (left cordoned by an unfinished mlp scale down)`);
-        }
-        // The services a scale down to zero parked get their replicas back now that there are nodes for them.
-        result.restored = await step('restore', () => unparkServices(k, namespaceOf(config), config.name, log));
-        const services = config.services.map((service) => service.name);
-        result.services = await step('services', () => waitForServices(k, namespaceOf(config), services, waits));
-      }
+      const task = (title: string, key: string, run: () => Promise<void>, skip: string | false = false): TaskSpec => ({
+        title,
+        skip,
+        run: () => step(key, run),
+      });
+      const names = plan.going;
+      const tasks: TaskSpec[] =
+        options.direction === 'down'
+          ? [
+              task(
+                `park ${toPark.map((w) => w.service).join(', ')} at 0 replicas`,
+                'park',
+                async () => {
+                  result.parked = await parkServices(k, toPark, log);
+                },
+                toPark.length === 0 ? 'no service of the project runs only on these nodes' : false,
+              ),
+              task(
+                `cordon and drain ${plural(names.length, 'node')}`,
+                'drain',
+                async () => {
+                  await cordon(k, names);
+                  log(`cordoned ${names.join(', ')}`);
+                  result.evictions = await drain(k, names, { timeoutMs: options.drainTimeoutMs, signal: context.signal, log }).catch(
+                    (error: unknown) => Promise.reject(withParked(error, result.parked ?? [])),
+                  );
+                },
+                names.length === 0 ? 'no node goes' : false,
+              ),
+              task(`EKS: nodegroup ${name} to desired ${to.desired}`, 'update', async () => {
+                result.updateId = await update(state);
+              }),
+              task(`wait for the nodes to leave`, 'nodesGone', async () => {
+                result.nodesAfter = await waitForNodesGone(k, name, to.desired, waits);
+                // Auto Scaling chose other instances than the drained ones: those stay and take pods again.
+                const stayed = names.filter((node) => result.nodesAfter!.includes(node));
+                if (stayed.length > 0) {
+                  context.output.warn(`EC2 Auto Scaling terminated other nodes than the drained ${stayed.join(', ')}; uncordoning them`);
+                  await uncordon(k, stayed);
+                }
+              }),
+            ]
+          : [
+              task(`EKS: nodegroup ${name} to desired ${to.desired}`, 'update', async () => {
+                result.updateId = await update(state);
+              }),
+              task(`wait for ${plural(to.desired, 'node')} to be Ready`, 'nodesReady', async () => {
+                result.nodesAfter = await waitForNodesReady(k, name, to.desired, waits);
+                // Nodes an unfinished `mlp scale down` left cordoned take pods again.
+                const { nodes: now } = await readNodes(k, name);
+                const cordoned = now.filter((node) => node.cordonedByMlp).map((node) => node.name);
+                if (cordoned.length > 0) {
+                  await uncordon(k, cordoned);
+                  log(`uncordoned ${cordoned.join(', ')} (left cordoned by an unfinished mlp scale down)`);
+                }
+              }),
+              // The services a scale down to zero parked get their replicas back now that there are nodes for them.
+              task('give parked services their replicas back', 'restore', async () => {
+                result.restored = await unparkServices(k, namespaceOf(config), config.name, log);
+              }),
+              task('wait for the services to be available', 'services', async () => {
+                const services = config.services.map((service) => service.name);
+                result.services = await waitForServices(k, namespaceOf(config), services, waits);
+              }),
+            ];
+      await runTasks(context.output, tasks, context.signal);
       result.timings.total = secondsSince(started);
       return result;
     });
