@@ -84,7 +84,7 @@ describe('usage errors', () => {
 
 describe('commands not built yet', () => {
   for (const argv of [
-    ['debug', 'pods'],
+    ['debug', 'ecr'],
     ['debug', 'sagemaker'],
   ]) {
     it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
@@ -96,7 +96,7 @@ describe('commands not built yet', () => {
   }
 
   it('with --json prints one error document on stdout and the message on stderr', async () => {
-    const run = await runMlp(['debug', 'pods', '--json']);
+    const run = await runMlp(['debug', 'ecr', '--json']);
     expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
     const document = JSON.parse(run.stdout) as { ok: boolean; error: { kind: string; exitCode: number; hint: string } };
     expect(document).toMatchObject({ ok: false, error: { kind: 'notImplemented', exitCode: 4 } });
@@ -106,20 +106,20 @@ describe('commands not built yet', () => {
 });
 
 describe('output', () => {
-  // What `mlp debug pods` says on stderr without colour: the no-colour checks need text to look at, not just no escapes.
-  const PLAIN_NOT_BUILT = /^error: mlp debug is not built yet; nothing was changed\.\nhint: It is planned in a later issue\..*\n$/;
+  // What `mlp debug ecr` says on stderr without colour: the no-colour checks need text to look at, not just no escapes.
+  const PLAIN_NOT_BUILT = /^error: mlp debug ecr is not built yet; nothing was changed\.\nhint: It is planned in a later issue\..*\n$/;
 
   it('honours NO_COLOR even on a terminal', async () => {
-    const run = await runMlp(['debug', 'pods'], { tty: true, env: { NO_COLOR: '1' } });
+    const run = await runMlp(['debug', 'ecr'], { tty: true, env: { NO_COLOR: '1' } });
     expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
     expect(run.stderr).not.toMatch(/\u001b\[/);
     expect(run.stderr).toMatch(PLAIN_NOT_BUILT);
   });
 
   it('colours errors on a terminal, and not with --no-color', async () => {
-    const coloured = await runMlp(['debug', 'pods'], { tty: true, env: {} });
+    const coloured = await runMlp(['debug', 'ecr'], { tty: true, env: {} });
     expect(coloured.stderr).toMatch(/\u001b\[/);
-    const plain = await runMlp(['debug', 'pods', '--no-color'], { tty: true, env: {} });
+    const plain = await runMlp(['debug', 'ecr', '--no-color'], { tty: true, env: {} });
     expect(plain.stderr).not.toMatch(/\u001b\[/);
     expect(plain.stderr).toMatch(PLAIN_NOT_BUILT);
     // Colour changes how the message looks, not what it says.
@@ -127,9 +127,9 @@ describe('output', () => {
   });
 
   it('shows no stack trace for an expected failure unless --verbose', async () => {
-    const quiet = await runMlp(['debug', 'pods']);
+    const quiet = await runMlp(['debug', 'ecr']);
     expect(quiet.stderr).toMatch(PLAIN_NOT_BUILT);
     expect(quiet.stderr).not.toMatch(/\n\s+at /);
-    expect((await runMlp(['debug', 'pods', '--verbose'])).stderr).toMatch(/\n\s+at /);
+    expect((await runMlp(['debug', 'ecr', '--verbose'])).stderr).toMatch(/\n\s+at /);
   });
 });

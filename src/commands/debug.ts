@@ -10,6 +10,9 @@ export default defineCommand({
     '  quota      ResourceQuota usage against the requests mlp would add\n' +
     '  ecr        repository, authorization token and image presence',
   examples: ['mlp debug pods', 'mlp debug quota --json'],
-  arguments: [argument('<topic>', 'what to diagnose', { choices: ['sagemaker', 'pods', 'quota', 'ecr'] })],
-  // No handler yet: exits with the notImplemented code.
+  arguments: [
+    argument('<topic>', 'what to diagnose', { choices: ['sagemaker', 'pods', 'quota', 'ecr'] }),
+    argument('[service]', 'only this service (default: every service the topic applies to)'),
+  ],
+  handler: () => import('./handlers/debug.js'),
 });

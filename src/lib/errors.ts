@@ -57,6 +57,7 @@ export const EXIT_CODES = {
       'mlp status: a service is degraded (fewer replicas available than desired, a rollout stalled or failed, a container not running).',
   },
   scaledToZero: { code: 42, meaning: 'mlp status: the nodegroup is at zero nodes, so no service can run (mlp scale up).' },
+  checkFailed: { code: 43, meaning: 'mlp debug: a check failed; each check says what it saw and the fix.' },
   aws: { code: 50, meaning: 'An AWS API call failed for a reason other than credentials.' },
   serve: { code: 60, meaning: 'The local serving app (mlp serve) failed to start or stopped with an error.' },
   nodegroupNotFound: { code: 70, meaning: 'mlp scale: the nodegroup does not exist in the cluster (the message lists those that do).' },

@@ -1,0 +1,30 @@
+import type { CommandHandler } from '../../lib/command.js';
+import type { DebugTopic } from '../../lib/debug/check.js';
+import { MlpError, NotImplementedError } from '../../lib/errors.js';
+
+type Topic = 'sagemaker' | 'pods' | 'quota' | 'ecr';
+
+/** Each topic's module; a topic not built yet exits 4 as the whole command did. */
+const TOPICS: Partial<Record<Topic, () => Promise<{ default: DebugTopic }>>> = {};
+
+const debug: CommandHandler<Record<string, unknown>, [topic: Topic, service: string | undefined]> = async (
+  context,
+  _options,
+  [topic, service],
+) => {
+  const load = TOPICS[topic];
+  if (!load) throw new NotImplementedError(`mlp debug ${topic}`, 'a later issue');
+  const [{ default: run }, { formatChecks }] = await Promise.all([load(), import('../../lib/debug/format-checks.js')]);
+  const records = await run(context, { services: service === undefined ? [] : [service] });
+  const failed = records.filter((record) => record.status === 'fail');
+  const { color } = context.output;
+  const human = () => formatChecks(records, { red: color.red, green: color.green });
+  if (failed.length === 0) return context.output.result({ topic, checks: records }, human);
+  if (!context.output.json) context.output.result({ topic, checks: records }, human);
+  throw new MlpError('checkFailed', `mlp debug ${topic}: ${failed.length} of ${records.length} checks failed.`, {
+    details: failed.map((record) => `${record.subject ? `${record.subject}: ` : ''}${record.saw}`),
+    hint: failed[0]?.fix ?? 'see the checks above',
+    document: { topic, checks: records },
+  });
+};
+export default debug;
