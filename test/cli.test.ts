@@ -83,10 +83,7 @@ describe('usage errors', () => {
 });
 
 describe('commands not built yet', () => {
-  for (const argv of [
-    ['debug', 'ecr'],
-    ['debug', 'sagemaker'],
-  ]) {
+  for (const argv of [['debug', 'ecr']]) {
     it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
       const run = await runMlp(argv);
       expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);

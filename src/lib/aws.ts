@@ -32,7 +32,7 @@ export interface AwsOptions {
 }
 
 /** The AWS services mlp calls, by the name the SDK gives their endpoint variable (AWS_ENDPOINT_URL_<name>). */
-export type AwsService = 'ecr' | 'eks' | 's3' | 'sts';
+export type AwsService = 'ecr' | 'eks' | 's3' | 'sts' | 'sagemaker' | 'sagemaker_runtime';
 
 export interface AwsClientConfig {
   region?: string;
@@ -320,4 +320,20 @@ export async function s3Client(opts: AwsOptions = {}) {
   const { S3Client } = await import('@aws-sdk/client-s3');
   const overridden = endpointOverride('s3', opts.env ?? process.env) !== undefined;
   return new S3Client({ ...awsClientConfig('s3', opts), ...(overridden ? { forcePathStyle: true } : {}) });
+}
+
+/** A SageMaker client (DescribeEndpoint: mlp debug sagemaker) configured by awsClientConfig; the caller destroys it. */
+export async function sagemakerClient(opts: AwsOptions = {}) {
+  const { SageMakerClient } = await import('@aws-sdk/client-sagemaker');
+  return new SageMakerClient(awsClientConfig('sagemaker', opts));
+}
+
+/**
+ * A SageMaker Runtime client (InvokeEndpoint: mlp debug sagemaker) configured by awsClientConfig; the caller destroys
+ * it. Its endpoint variable is AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, as the SDK names it, then AWS_ENDPOINT_URL.
+ * `overrides.maxAttempts`: a probe that must see a throttling answer rather than retry past it sends one attempt.
+ */
+export async function sagemakerRuntimeClient(opts: AwsOptions = {}, overrides: { maxAttempts?: number } = {}) {
+  const { SageMakerRuntimeClient } = await import('@aws-sdk/client-sagemaker-runtime');
+  return new SageMakerRuntimeClient({ ...awsClientConfig('sagemaker_runtime', opts), ...overrides });
 }

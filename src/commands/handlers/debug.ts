@@ -5,7 +5,11 @@ import { MlpError, NotImplementedError } from '../../lib/errors.js';
 type Topic = 'sagemaker' | 'pods' | 'quota' | 'ecr';
 
 /** Each topic's module; a topic not built yet exits 4 as the whole command did. */
-const TOPICS: Partial<Record<Topic, () => Promise<{ default: DebugTopic }>>> = {};
+const TOPICS: Partial<Record<Topic, () => Promise<{ default: DebugTopic }>>> = {
+  sagemaker: () => import('../../lib/debug/sagemaker.js'),
+  pods: () => import('../../lib/debug/pods.js'),
+  quota: () => import('../../lib/debug/quota.js'),
+};
 
 const debug: CommandHandler<Record<string, unknown>, [topic: Topic, service: string | undefined]> = async (
   context,

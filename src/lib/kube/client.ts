@@ -149,6 +149,21 @@ export class KubeClient {
     );
   }
 
+  /**
+   * The key names of Secret `name` in `namespace`, or undefined when there is no such Secret: whether it has the keys
+   * a pod references (mlp debug sagemaker). The API sends the values with the object; they are dropped here, so
+   * nothing past this method ever holds them.
+   */
+  async secretKeys(namespace: string, name: string): Promise<string[] | undefined> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ name, namespace });
+      return [...new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})])].sort();
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** The URL and TLS/auth options for a plain HTTPS request to the API server at `path` (a streamed pod log). */
   async apiServerRequest(path: string): Promise<{ url: URL; options: https.RequestOptions }> {
     const cluster = this.kubeConfig.getCurrentCluster();

@@ -49,7 +49,8 @@ export function isComplete(deployment: V1Deployment): boolean {
   );
 }
 
-async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Promise<V1ReplicaSet[]> {
+/** The ReplicaSets the Deployment owns, newest revision first. */
+export async function ownedReplicaSets({ apps }: Clients, deployment: V1Deployment): Promise<V1ReplicaSet[]> {
   const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
@@ -284,33 +285,43 @@ export async function neverReadyFailure(c: Clients, deployment: V1Deployment, ne
   if (!hash) return undefined;
   const pods = (await c.core.listNamespacedPod({ namespace, labelSelector: `pod-template-hash=${hash}` })).items;
   for (const pod of pods) {
-    const container = (pod.status?.containerStatuses ?? []).find((status) => status.state?.running && !status.ready);
-    if (!container) continue;
-    const podName = pod.metadata!.name!;
-    const probe = pod.spec?.containers.find((spec) => spec.name === container.name)?.readinessProbe;
-    const probeName = probe?.httpGet ? `GET ${probe.httpGet.path ?? '/'}` : 'its readiness probe';
-    const events = await c.core
-      .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}` })
-      .then(
-        (list) => list.items,
-        () => [],
-      );
-    const unhealthy = events
-      .filter((event) => event.reason === 'Unhealthy' && /readiness/i.test(event.message ?? ''))
-      .sort((a, b) => eventTime(b) - eventTime(a))[0];
-    const logs = await podLogTail(c.core, { namespace, pod: podName, container: container.name }, 10);
-    return {
-      kind: 'rollout',
-      message: `${deployment.metadata!.name}: pod ${podName}: container ${container.name} runs but never became ready (${probeName} kept failing) before deploy.timeoutSeconds.`,
-      details: [
-        ...(unhealthy?.message
-          ? [`${unhealthy.message.trim()}${unhealthy.count && unhealthy.count > 1 ? ` (${unhealthy.count} times)` : ''}`]
-          : []),
-        ...logs.map((line) => `log: ${line}`),
-      ],
-    };
+    const unready = await unreadyContainerFailure(c, pod);
+    if (unready) return { ...unready, message: `${deployment.metadata!.name}: ${unready.message} before deploy.timeoutSeconds.` };
   }
   return undefined;
+}
+
+/**
+ * neverReadyFailure for one pod (mlp debug pods asks it of every pod): its container that runs but is not ready,
+ * with the readiness probe's last failure and the container's last log lines; undefined when none is.
+ */
+export async function unreadyContainerFailure(c: Clients, pod: V1Pod): Promise<RolloutFailure | undefined> {
+  const container = (pod.status?.containerStatuses ?? []).find((status) => status.state?.running && !status.ready);
+  if (!container) return undefined;
+  const namespace = pod.metadata!.namespace!;
+  const podName = pod.metadata!.name!;
+  const probe = pod.spec?.containers.find((spec) => spec.name === container.name)?.readinessProbe;
+  const probeName = probe?.httpGet ? `GET ${probe.httpGet.path ?? '/'}` : 'its readiness probe';
+  const events = await c.core
+    .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}` })
+    .then(
+      (list) => list.items,
+      () => [],
+    );
+  const unhealthy = events
+    .filter((event) => event.reason === 'Unhealthy' && /readiness/i.test(event.message ?? ''))
+    .sort((a, b) => eventTime(b) - eventTime(a))[0];
+  const logs = await podLogTail(c.core, { namespace, pod: podName, container: container.name }, 10);
+  return {
+    kind: 'rollout',
+    message: `pod ${podName}: container ${container.name} runs but never became ready (${probeName} kept failing)`,
+    details: [
+      ...(unhealthy?.message
+        ? [`${unhealthy.message.trim()}${unhealthy.count && unhealthy.count > 1 ? ` (${unhealthy.count} times)` : ''}`]
+        : []),
+      ...logs.map((line) => `log: ${line}`),
+    ],
+  };
 }
 
 /** When an event last happened (core/v1 events have lastTimestamp; events.k8s.io ones eventTime). */
