@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/commands/index.js';
+import { defineCommand } from '../src/lib/command.js';
 import { EXIT_CODES } from '../src/lib/errors.js';
+import { runCommand } from '../src/lib/run-command.js';
 import { runMlp } from './support/run-mlp.js';
 
 const ALL_COMMANDS = [
@@ -82,51 +88,104 @@ describe('usage errors', () => {
   });
 });
 
-describe('commands not built yet', () => {
-  for (const argv of [['debug', 'ecr']]) {
-    it(`mlp ${argv.join(' ')} exits with the not-implemented code instead of pretending`, async () => {
-      const run = await runMlp(argv);
-      expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
-      expect(run.stderr).toContain('is not built yet; nothing was changed');
-      expect(run.stdout).toBe('');
-    });
-  }
-
-  it('with --json prints one error document on stdout and the message on stderr', async () => {
-    const run = await runMlp(['debug', 'ecr', '--json']);
-    expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
-    const document = JSON.parse(run.stdout) as { ok: boolean; error: { kind: string; exitCode: number; hint: string } };
+describe('a command without a handler', () => {
+  // Every command of the product has one now; a command added before its handler still exits 4 rather than pretend.
+  it('exits with the not-implemented code, says nothing was changed, and --json prints the error document', async () => {
+    const definition = defineCommand({ usage: 'later', summary: 'not built yet' });
+    const run = async (json: boolean) => {
+      const stdout = new Captured();
+      const stderr = new Captured();
+      const exitCode = await runCommand(definition, {
+        io: { stdout, stderr, env: { PATH: process.env.PATH }, cwd: process.cwd() },
+        globals: { dir: process.cwd(), json, verbose: false, color: false, yes: false },
+        options: {},
+        args: [],
+        signal: new AbortController().signal,
+      });
+      return { exitCode, stdout: stdout.text, stderr: stderr.text };
+    };
+    const plain = await run(false);
+    expect(plain.exitCode).toBe(EXIT_CODES.notImplemented.code);
+    expect(plain.stderr).toContain('mlp later is not built yet; nothing was changed');
+    expect(plain.stdout).toBe('');
+    const json = await run(true);
+    expect(json.exitCode).toBe(EXIT_CODES.notImplemented.code);
+    const document = JSON.parse(json.stdout) as { ok: boolean; error: { kind: string; exitCode: number; hint: string } };
     expect(document).toMatchObject({ ok: false, error: { kind: 'notImplemented', exitCode: 4 } });
     expect(document.error.hint).toContain('a later issue');
-    expect(run.stderr).toContain('not built yet');
   });
 });
 
 describe('output', () => {
-  // What `mlp debug ecr` says on stderr without colour: the no-colour checks need text to look at, not just no escapes.
-  const PLAIN_NOT_BUILT = /^error: mlp debug ecr is not built yet; nothing was changed\.\nhint: It is planned in a later issue\..*\n$/;
+  // An expected failure to look at: `mlp status` where there is no mlp.yaml (a config error, exit 3).
+  let empty: string;
+  beforeAll(() => {
+    empty = mkdtempSync(path.join(tmpdir(), 'mlp-cli-empty-'));
+  });
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+  const status = (flags: string[] = [], options: { tty?: boolean; env?: Record<string, string> } = {}) =>
+    runMlp(['status', ...flags], { cwd: empty, ...options });
+  /** What it says on stderr without colour: the no-colour checks need text to look at, not just no escapes. */
+  const plainNoConfig = () =>
+    new RegExp(
+      `^error: mlp\\.yaml not found in ${escape(empty)}\n  ${escape(empty)}/mlp\\.yaml:1:1: mlp\\.yaml not found in ${escape(empty)}\n` +
+        'hint: Run "mlp init" to create one, or pass -C <dir>\\.\n$',
+    );
 
   it('honours NO_COLOR even on a terminal', async () => {
-    const run = await runMlp(['debug', 'ecr'], { tty: true, env: { NO_COLOR: '1' } });
-    expect(run.exitCode).toBe(EXIT_CODES.notImplemented.code);
+    const run = await status([], { tty: true, env: { NO_COLOR: '1' } });
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
     expect(run.stderr).not.toMatch(/\u001b\[/);
-    expect(run.stderr).toMatch(PLAIN_NOT_BUILT);
+    expect(run.stderr).toMatch(plainNoConfig());
+    expect(run.stdout).toBe('');
   });
 
   it('colours errors on a terminal, and not with --no-color', async () => {
-    const coloured = await runMlp(['debug', 'ecr'], { tty: true, env: {} });
+    const coloured = await status([], { tty: true, env: {} });
     expect(coloured.stderr).toMatch(/\u001b\[/);
-    const plain = await runMlp(['debug', 'ecr', '--no-color'], { tty: true, env: {} });
+    const plain = await status(['--no-color'], { tty: true, env: {} });
     expect(plain.stderr).not.toMatch(/\u001b\[/);
-    expect(plain.stderr).toMatch(PLAIN_NOT_BUILT);
+    expect(plain.stderr).toMatch(plainNoConfig());
     // Colour changes how the message looks, not what it says.
     expect(coloured.stderr.replace(/\u001b\[\d+(;\d+)*m/g, '')).toBe(plain.stderr);
   });
 
   it('shows no stack trace for an expected failure unless --verbose', async () => {
-    const quiet = await runMlp(['debug', 'ecr']);
-    expect(quiet.stderr).toMatch(PLAIN_NOT_BUILT);
+    const quiet = await status();
+    expect(quiet.exitCode).toBe(EXIT_CODES.config.code);
+    expect(quiet.stderr).toMatch(plainNoConfig());
     expect(quiet.stderr).not.toMatch(/\n\s+at /);
-    expect((await runMlp(['debug', 'ecr', '--verbose'])).stderr).toMatch(/\n\s+at /);
+    const verbose = await status(['--verbose']);
+    expect(verbose.exitCode).toBe(EXIT_CODES.config.code);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('with --json prints one error document on stdout and the message on stderr', async () => {
+    const run = await status(['--json']);
+    expect(run.exitCode).toBe(EXIT_CODES.config.code);
+    const document = JSON.parse(run.stdout) as { ok: boolean; error: { kind: string; exitCode: number; message: string; hint: string } };
+    expect(document).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'config',
+        exitCode: 3,
+        message: `mlp.yaml not found in ${empty}`,
+        hint: 'Run "mlp init" to create one, or pass -C <dir>.',
+      },
+    });
+    expect(run.stderr).toContain(`error: mlp.yaml not found in ${empty}`);
   });
 });
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A stream that keeps what is written (runCommand writes to it as to stdout or stderr). */
+class Captured extends Writable {
+  text = '';
+  isTTY = false;
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}

@@ -4,11 +4,12 @@ import { MlpError, NotImplementedError } from '../../lib/errors.js';
 
 type Topic = 'sagemaker' | 'pods' | 'quota' | 'ecr';
 
-/** Each topic's module; a topic not built yet exits 4 as the whole command did. */
+/** Each topic's module, loaded only when asked for (a topic missing here would exit 4, not built yet). */
 const TOPICS: Partial<Record<Topic, () => Promise<{ default: DebugTopic }>>> = {
   sagemaker: () => import('../../lib/debug/sagemaker.js'),
   pods: () => import('../../lib/debug/pods.js'),
   quota: () => import('../../lib/debug/quota.js'),
+  ecr: () => import('../../lib/debug/ecr.js'),
 };
 
 const debug: CommandHandler<Record<string, unknown>, [topic: Topic, service: string | undefined]> = async (
