@@ -9,6 +9,7 @@ import type { MlpConfig } from '../config/schema.js';
 import type { CommandContext } from '../context.js';
 import { MlpError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
+import { networkFailure } from '../kube/unreachable.js';
 import { withProjectLock } from '../lock/project-lock.js';
 import { clusterForRun } from '../per-run.js';
 import { namespaceOf } from '../render/render-context.js';
@@ -37,15 +38,9 @@ export interface ScaleOptions {
 
 type Cluster = NonNullable<MlpConfig['cluster']>;
 
-const NETWORK = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EAI_AGAIN|socket hang up/;
-
 /** A cluster that does not answer → 'prerequisite'; everything else unchanged. */
 function clusterError(error: unknown, kube: KubeClient | undefined): unknown {
-  if (error instanceof MlpError) return error;
-  const text = [error, (error as { cause?: unknown }).cause]
-    .map((e) => `${(e as { code?: string })?.code ?? ''} ${(e as Error)?.message ?? ''}`)
-    .join(' ');
-  if (!NETWORK.test(text)) return error;
+  if (error instanceof MlpError || networkFailure(error) === undefined) return error;
   return new MlpError(
     'prerequisite',
     `Cannot reach the cluster (${kube?.source ?? 'cluster.context / cluster.name'}): ${(error as Error).message}`,

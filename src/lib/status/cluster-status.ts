@@ -7,6 +7,7 @@ import type { V1Deployment, V1Ingress, V1Pod, V1ReplicaSet, V1Service, V2Horizon
 import type { ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
+import { networkFailure } from '../kube/unreachable.js';
 import {
   currentReplicaSet,
   deploymentProblems,
@@ -153,17 +154,6 @@ async function endpointOf(kube: KubeClient, namespace: string, name: string): Pr
   return null;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'CERT_HAS_EXPIRED',
-]);
-
 /**
  * A failure to reach the API server at all, as a prerequisite error, and a refusal of mlp's credentials as a
  * credentials error; anything else is returned as it was.
@@ -177,21 +167,12 @@ export function unreachable(error: unknown, source: string): unknown {
       cause: error,
     });
   }
-  let cause: unknown = error;
-  for (let depth = 0; depth < 5 && cause && typeof cause === 'object'; depth += 1) {
-    const { code, message } = cause as { code?: unknown; message?: unknown };
-    const text = typeof message === 'string' ? message : '';
-    const found =
-      typeof code === 'string' && NETWORK_CODES.has(code)
-        ? code
-        : /\b(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET)\b/.exec(text)?.[1];
-    if (found) {
-      return new MlpError('prerequisite', `The cluster does not answer (${source}: ${found}).`, {
-        hint: 'check cluster.context / KUBECONFIG (or cluster.name and AWS access) and that the API server is up: kubectl cluster-info',
-        cause: error,
-      });
-    }
-    cause = (cause as { cause?: unknown }).cause;
+  const found = networkFailure(error);
+  if (found) {
+    return new MlpError('prerequisite', `The cluster does not answer (${source}: ${found}).`, {
+      hint: 'check cluster.context / KUBECONFIG (or cluster.name and AWS access) and that the API server is up: kubectl cluster-info',
+      cause: error,
+    });
   }
   return error;
 }
