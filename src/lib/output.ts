@@ -3,7 +3,7 @@
  * works), one JSON document on stdout with --json, colour only where a person reads it.
  */
 import type { ChalkInstance } from 'chalk';
-import { EXIT_CODES, isMlpError, type ExitCodeName } from './errors.js';
+import { EXIT_CODES, isMlpError, MlpError, type ExitCodeName } from './errors.js';
 
 /** The process's standard streams and environment, injectable so the CLI runs in-process in tests. */
 export interface CliIo {
@@ -95,6 +95,15 @@ export class Output {
     }
     const text = typeof human === 'function' ? human() : human;
     if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * The result of a command whose finding can be a failure (mlp status, mlp debug): the human text is printed either
+   * way and then `failure` thrown; with --json the document goes into the one failure document instead of its own.
+   */
+  resultOrFailure(document: Readonly<Record<string, unknown>>, human: string | (() => string), failure: MlpError | undefined): void {
+    if (!failure || !this.json) this.result(document, human);
+    if (failure) throw new MlpError(failure.kind, failure.message, { details: failure.details, hint: failure.hint, document });
   }
 
   /** Prints a failure: message, details and hint on stderr; with --json also the error document on stdout. */

@@ -24,12 +24,13 @@ const debug: CommandHandler<Record<string, unknown>, [topic: Topic, service: str
   const failed = records.filter((record) => record.status === 'fail');
   const { color } = context.output;
   const human = () => formatChecks(records, { red: color.red, green: color.green });
-  if (failed.length === 0) return context.output.result({ topic, checks: records }, human);
-  if (!context.output.json) context.output.result({ topic, checks: records }, human);
-  throw new MlpError('checkFailed', `mlp debug ${topic}: ${failed.length} of ${records.length} checks failed.`, {
-    details: failed.map((record) => `${record.subject ? `${record.subject}: ` : ''}${record.saw}`),
-    hint: failed[0]?.fix ?? 'see the checks above',
-    document: { topic, checks: records },
-  });
+  const failure =
+    failed.length === 0
+      ? undefined
+      : new MlpError('checkFailed', `mlp debug ${topic}: ${failed.length} of ${records.length} checks failed.`, {
+          details: failed.map((record) => `${record.subject ? `${record.subject}: ` : ''}${record.saw}`),
+          hint: failed[0]?.fix ?? 'see the checks above',
+        });
+  context.output.resultOrFailure({ topic, checks: records }, human, failure);
 };
 export default debug;

@@ -1,5 +1,4 @@
 import type { CommandHandler } from '../../lib/command.js';
-import { MlpError } from '../../lib/errors.js';
 
 interface StatusOptions {
   target?: 'local' | 'eks';
@@ -30,11 +29,7 @@ const status: CommandHandler<StatusOptions, [service: string | undefined]> = asy
     return;
   }
   const report = await collectStatus(context, names);
-  const failure = statusFailure(report);
-  if (!failure) return context.output.result(report, () => formatStatus(report, colours));
-  // The whole table first, then the verdict: a degraded service is reported with everything else around it. With
-  // --json the report goes into the one failure document instead.
-  if (!context.output.json) context.output.result(report, () => formatStatus(report, colours));
-  throw new MlpError(failure.kind, failure.message, { details: failure.details, hint: failure.hint, document: { ...report } });
+  // The whole table first, then the verdict: a degraded service is reported with everything else around it.
+  context.output.resultOrFailure({ ...report }, () => formatStatus(report, colours), statusFailure(report));
 };
 export default status;
