@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { EXIT_CODES, isMlpError, MlpError, type ExitCodeName } from './errors.js';
+import type { GithubActionsRun } from './github-actions/workflow.js';
 
 /** The process's standard streams and environment, injectable so the CLI runs in-process in tests. */
 export interface CliIo {
@@ -56,13 +57,17 @@ export class Output {
    */
   static async create(io: CliIo, options: OutputOptions): Promise<Output> {
     const { Chalk } = await import('chalk');
-    return new Output(io, options, new Chalk({ level: colorLevel(io, options.color) }));
+    // @actions/core and the annotations are loaded only inside a workflow run.
+    const workflow = io.env.GITHUB_ACTIONS === 'true' ? await import('./github-actions/workflow.js') : undefined;
+    return new Output(io, options, new Chalk({ level: colorLevel(io, options.color) }), workflow?.openWorkflow(io));
   }
 
   private constructor(
     readonly io: CliIo,
     options: OutputOptions,
     color: ChalkInstance,
+    /** Inside a GitHub Actions run (GITHUB_ACTIONS=true): groups, annotations, masks, outputs, the step summary. */
+    readonly actions?: GithubActionsRun,
   ) {
     this.json = options.json;
     this.verbose = options.verbose;
@@ -76,8 +81,10 @@ export class Output {
     this.io.stderr.write(`${message}\n`);
   }
 
+  /** On GitHub Actions a warning annotation, which the log shows in place as well. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.color.yellow('warning:')} ${message}\n`);
+    if (this.actions) this.actions.core.warning(message);
+    else this.io.stderr.write(`${this.color.yellow('warning:')} ${message}\n`);
   }
 
   debug(message: string): void {
@@ -121,6 +128,7 @@ export class Output {
       lines.push(c.dim(this.verbose ? fullStack(error) : error.stack));
     }
     this.io.stderr.write(`${lines.join('\n')}\n`);
+    this.actions?.annotateFailure(error);
 
     if (this.json) {
       const found = isMlpError(error) ? error.document : undefined;

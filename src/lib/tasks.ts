@@ -1,6 +1,7 @@
 /**
  * Progress for multi-step commands through listr2: animated tasks on an interactive terminal, plain lines in CI
- * or when piped, nothing with --json. All of it on stderr, so stdout stays the command's result.
+ * or when piped, collapsible groups on GitHub Actions (github-actions/groups.ts), nothing with --json. All of it on
+ * stderr, so stdout stays the command's result.
  */
 import type { Output } from './output.js';
 
@@ -19,6 +20,11 @@ export async function runTasks(
 ): Promise<void> {
   // With --json nothing is drawn, so listr2 (about 5 % of a no-op `mlp build --json`) is not even loaded.
   if (output.json) return runSilently(tasks, signal, options.concurrent ?? 1);
+  // In a GitHub Actions run each task is a collapsible group of the log with its duration; listr2 never draws there.
+  if (output.actions) {
+    const { runGrouped } = await import('./github-actions/groups.js');
+    return runGrouped(output.actions.core, (line) => output.info(line), tasks, signal, options.concurrent ?? 1);
+  }
   const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
   const stderr = output.io.stderr as NodeJS.WriteStream;
   const logger = new ListrLogger({ processOutput: new ProcessOutput(stderr, stderr) });

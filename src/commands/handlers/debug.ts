@@ -21,6 +21,8 @@ const debug: CommandHandler<Record<string, unknown>, [topic: Topic, service: str
   if (!load) throw new NotImplementedError(`mlp debug ${topic}`, 'a later issue');
   const [{ default: run }, { formatChecks }] = await Promise.all([load(), import('../../lib/debug/format-checks.js')]);
   const records = await run(context, { services: service === undefined ? [] : [service] });
+  const actions = context.output.actions?.core;
+  if (actions) (await import('../../lib/github-actions/report.js')).reportDebug(actions, topic, records);
   const failed = records.filter((record) => record.status === 'fail');
   const { color } = context.output;
   const human = () => formatChecks(records, { red: color.red, green: color.green });

@@ -29,6 +29,8 @@ const status: CommandHandler<StatusOptions, [service: string | undefined]> = asy
     return;
   }
   const report = await collectStatus(context, names);
+  const actions = context.output.actions?.core;
+  if (actions) (await import('../../lib/github-actions/report.js')).reportStatus(actions, report);
   // The whole table first, then the verdict: a degraded service is reported with everything else around it.
   context.output.resultOrFailure({ ...report }, () => formatStatus(report, colours), statusFailure(report));
 };

@@ -14,7 +14,7 @@ import { MlpError } from '../errors.js';
 import { applyObjects, type AppliedObject } from '../kube/apply.js';
 import { REVISION_ANNOTATION, rollBackAndWait, watchRollout } from '../kube/rollout.js';
 import { namespaceOf } from '../render/render-context.js';
-import { deploymentKey, recordRelease } from '../pipeline/run-releases.js';
+import { deploymentKey, recordRelease, recordRollback } from '../pipeline/run-releases.js';
 import { quotaTransition } from './quota-transition.js';
 
 export interface EksDeployOptions {
@@ -67,6 +67,7 @@ export async function deployToCluster(
         (back) => context.output.warn(`${name}: rolling back to revision ${back.revision} (ReplicaSet ${back.replicaSet})`),
         (line) => context.output.info(line),
       );
+      if (restored) recordRollback(context, name, `revision ${restored.revision} (ReplicaSet ${restored.replicaSet})`);
       if (!restored) {
         throw new MlpError(error.kind, error.message, {
           details: [...error.details, 'nothing to roll back to: this was the first revision'],

@@ -14,6 +14,7 @@ import type { CommandContext } from '../context.js';
 import type { ProjectConfig } from '../config/load.js';
 import { dockerCliFor, localImage, login, pushImage, remoteManifest, tagImage, type DockerCli } from '../docker.js';
 import { MlpError } from '../errors.js';
+import { maskSecret } from '../github-actions/masking.js';
 import { readBuildRecord, writeBuildRecord, type BuildRecord } from './build-record.js';
 import { selectServices } from '../config/select-services.js';
 import { Ecr, type EcrToken } from './ecr.js';
@@ -105,14 +106,8 @@ export async function pushProject(context: CommandContext, options: PushOptions 
   const names = options.trainingOnly === true ? [] : selectServices(config, options.services).map((service) => service.name);
   if (config.training?.remote?.enabled === true && !options.services?.length) names.push(TRAINING_IMAGE);
   const cli = dockerCliFor(context, project.dir);
-  const env = context.io.env;
-  const masked = new Set<string>();
-  const maskSecret = (secret: string): void => {
-    // GitHub Actions hides a masked value wherever it would appear in the log (the runner reads both streams).
-    if (env.GITHUB_ACTIONS !== 'true' || masked.has(secret)) return;
-    masked.add(secret);
-    context.io.stderr.write(`::add-mask::${secret}\n`);
-  };
+  // On GitHub Actions the token is masked (src/lib/github-actions/masking.ts) before docker login sees it.
+  const maskToken = (secret: string): void => maskSecret(context.output.actions?.core, secret);
 
   const records = await Promise.all(names.map((name) => requireBuilt(project, cli, name)));
   let nodes: PlatformChoice | undefined;
@@ -142,7 +137,7 @@ export async function pushProject(context: CommandContext, options: PushOptions 
         else if (ensured.updated) context.output.info(`updated ECR repository ${ensured.name}: scan on push and lifecycle policy`);
       }
     }
-    const registryLogin = await RegistryLogin.open(cli, host, ecr, maskSecret);
+    const registryLogin = await RegistryLogin.open(cli, host, ecr, maskToken);
     try {
       const results: ImagePushResult[] = [];
       for (const target of targets) results.push(await pushTarget(context, project, cli, registryLogin, target));

@@ -17,8 +17,32 @@ export function releasedThisRun(run: object, workload: string, release: string |
   return release !== undefined && releases.get(run)?.get(workload) === release;
 }
 
+/** The release this run made of `workload`, if it made one. */
+export function releaseThisRun(run: object, workload: string): string | undefined {
+  return releases.get(run)?.get(workload);
+}
+
 /** How a Deployment's revision is recorded. */
 export const deploymentKey = (namespace: string, name: string): string => `deployment/${namespace}/${name}`;
 
 /** How a container the local deployer started is recorded. */
 export const containerKey = (container: string): string => `container/${container}`;
+
+/** A rollback this run made: the service, and what it went back to ("revision 3", "the previous container"). */
+export interface RollbackRecord {
+  service: string;
+  to: string;
+}
+
+const rollbacks = new WeakMap<object, RollbackRecord[]>();
+
+/** Called by a deployer or verifier once a rollback has finished (the previous release is ready again). */
+export function recordRollback(run: object, service: string, to: string): void {
+  let made = rollbacks.get(run);
+  if (!made) rollbacks.set(run, (made = []));
+  made.push({ service, to });
+}
+
+export function rollbacksThisRun(run: object): readonly RollbackRecord[] {
+  return rollbacks.get(run) ?? [];
+}

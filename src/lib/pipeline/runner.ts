@@ -24,16 +24,35 @@ export function stagesFor(target: PipelinePlan['target']): Stages {
   };
 }
 
+/** What a run got through, kept by the caller so a failed run still reports it (the step summary). */
+export interface PipelineProgress {
+  results: Partial<StageResults>;
+  /** Seconds each stage that started took, a failed one included. */
+  seconds: Partial<Record<StageName, number>>;
+  /** The stage that failed, when one did. */
+  failed?: StageName;
+}
+
 /** Runs the plan's stages in order and resolves with what each stage that ran returned. */
 export async function runPipeline(
   context: CommandContext,
   plan: PipelinePlan,
   stages: Stages = stagesFor(plan.target),
+  progress: PipelineProgress = { results: {}, seconds: {} },
 ): Promise<Partial<StageResults>> {
-  const results: Partial<StageResults> = {};
+  const { results } = progress;
   const runStage = async <Name extends StageName>(name: Name, signal: AbortSignal): Promise<void> => {
     const stage = stages[name] as Stage<Name>;
-    results[name] = await stage({ context, plan, earlier: { ...results }, signal });
+    const started = Date.now();
+    try {
+      results[name] = await stage({ context, plan, earlier: { ...results }, signal });
+    } catch (error) {
+      progress.failed = name;
+      throw error;
+    } finally {
+      progress.seconds[name] = (Date.now() - started) / 1000;
+    }
+    if (name === 'build') warnRebuilds(context, results.build ?? []);
   };
   await runTasks(
     context.output,
@@ -45,4 +64,13 @@ export async function runPipeline(
     context.signal,
   );
   return results;
+}
+
+/** In a workflow run, a rebuilt image is a warning annotation that says which input changed. */
+function warnRebuilds(context: CommandContext, images: StageResults['build']): void {
+  const actions = context.output.actions?.core;
+  if (!actions) return;
+  for (const image of images)
+    if (image.action === 'built')
+      actions.warning(`${image.service}: rebuilt ${image.image} (${image.reasons.join(', ')})`, { title: 'mlp: image rebuilt' });
 }

@@ -13,7 +13,7 @@ import { withPortForward } from '../kube/port-forward.js';
 import { REVISION_ANNOTATION, rollBackAndWait } from '../kube/rollout.js';
 import { runSmokeTests, type SmokeTestResult } from './smoke-requests.js';
 import { namespaceOf } from '../render/render-context.js';
-import { deploymentKey, releasedThisRun } from '../pipeline/run-releases.js';
+import { deploymentKey, recordRollback, releasedThisRun } from '../pipeline/run-releases.js';
 
 /** A ready pod of the Deployment's current revision, and that revision. */
 export async function readyPod(
@@ -67,7 +67,7 @@ export async function smokeTestOnCluster(context: CommandContext): Promise<Smoke
       results.push(...passed.map((line) => ({ service: service.name, line })));
     } catch (error) {
       if (config.deploy.rollback && releasedThisRun(context, deploymentKey(namespace, service.name), revision)) {
-        await rollBackAndWait(
+        const restored = await rollBackAndWait(
           kube,
           { namespace, name: service.name, timeoutSeconds: config.deploy.timeoutSeconds },
           context.signal,
@@ -77,6 +77,7 @@ export async function smokeTestOnCluster(context: CommandContext): Promise<Smoke
             ),
           (line) => context.output.info(line),
         );
+        if (restored) recordRollback(context, service.name, `revision ${restored.revision}`);
       }
       throw error;
     }
