@@ -1,7 +1,8 @@
 /**
- * The serving app's error model: every answer that is not a 2xx carries `{error: {code, message, field?}}`.
- * Handlers throw a {@link ServingError}; `app.onError` turns it into that body. Anything else is a bug and
- * becomes a logged 500 whose body never carries a stack.
+ * The serving app's error model: every answer that is not a 2xx carries `{error: {code, message, field?}}`
+ * (on the Open Inference Protocol's routes, the protocol's `{error: message}`: v2/errors.ts). Handlers throw a
+ * {@link ServingError}; `app.onError` turns it into that body. Anything else is a bug and becomes a logged 500
+ * whose body never carries a stack.
  */
 
 export type ErrorStatus = 400 | 404 | 405 | 413 | 415 | 422 | 500 | 502 | 503;
@@ -52,4 +53,34 @@ export class BackendUnavailableError extends ServingError {
     super(503, 'backend_unavailable', message);
     this.name = 'BackendUnavailableError';
   }
+}
+
+/**
+ * The methods a path answers, from the app's routes: a request no route matched but whose path is known gets 405
+ * with these in `Allow` rather than 404. The patterns are compiled on the first call, once every route is added.
+ */
+export function allowedMethodsOf(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  let patterns: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    patterns ??= routes
+      .filter((route) => route.method !== 'ALL' && !route.path.includes('*'))
+      .map((route) => ({ pattern: routePattern(route.path), method: route.method }));
+    const methods = new Set<string>();
+    for (const { pattern, method } of patterns) {
+      if (!pattern.test(path)) continue;
+      methods.add(method);
+      // Hono answers HEAD with the GET route.
+      if (method === 'GET') methods.add('HEAD');
+    }
+    return [...methods];
+  };
+}
+
+/** `/v2/models/:name/ready` → a regular expression matching `/v2/models/<one segment>/ready`. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
 }

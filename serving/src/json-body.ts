@@ -1,6 +1,8 @@
 /**
- * Reads a request body as JSON with the error statuses clients can act on: 415 for a body that is not declared
- * as JSON, 413 for one over MAX_BODY_BYTES, 400 for one that does not parse.
+ * Reads a request body with the error statuses clients can act on: 415 for a body declared as something other
+ * than JSON, 413 for one over MAX_BODY_BYTES, 400 for one that does not parse. A body sent without any
+ * Content-Type is read as JSON: the Open Inference Protocol's own client (tritonclient) sends none, and "no
+ * declaration" is not a contradiction the way `text/plain` is; if it does not parse, the 400 says so.
  *
  * Under @hono/node-server the body is read straight from the Node IncomingMessage. `c.req.text()` would first
  * build a full undici Request (an AbortController, a Headers copy, a web ReadableStream over the socket), which
@@ -14,22 +16,44 @@ import type { Context } from 'hono';
 import { ServingError } from './errors.js';
 
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const contentType = declaredContentType(c);
+  if (contentType !== undefined && !isJsonMediaType(contentType)) throw unsupportedMediaType(contentType);
+  return parseJsonText((await readBody(c, maxBytes)).toString('utf8'), contentType === undefined);
+}
+
+/** The raw body, within the limit: for bodies that are not only JSON (the v2 binary tensor extension). */
+export async function readBody(c: Context, maxBytes: number): Promise<Buffer> {
   const incoming = nodeIncoming(c);
-  const contentType = incoming === undefined ? c.req.header('content-type') : incoming.headers['content-type'];
-  if (contentType === undefined || !isJsonMediaType(contentType)) {
-    throw new ServingError(
-      415,
-      'unsupported_media_type',
-      `expected Content-Type: application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`,
-    );
-  }
-  const text = incoming === undefined ? await c.req.text() : await readIncoming(incoming, maxBytes);
+  return incoming === undefined ? Buffer.from(await c.req.arrayBuffer()) : readIncoming(incoming, maxBytes);
+}
+
+/** A header of the request, read from the Node request when there is one (see app.ts for why). */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const incoming = nodeIncoming(c);
+  if (incoming === undefined) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The request's Content-Type, undefined when it has none (or an empty one). */
+export function declaredContentType(c: Context): string | undefined {
+  const contentType = requestHeader(c, 'content-type');
+  return contentType === undefined || contentType.trim() === '' ? undefined : contentType;
+}
+
+/** JSON.parse with the 400s of this module; `undeclared` says the request had no Content-Type. */
+export function parseJsonText(text: string, undeclared = false): unknown {
   if (text === '') throw new ServingError(400, 'malformed_json', 'the request body is empty; expected a JSON object');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ServingError(400, 'malformed_json', `the request body is not valid JSON: ${(error as Error).message}`);
+    const prefix = undeclared ? 'the request has no Content-Type and its body is not valid JSON' : 'the request body is not valid JSON';
+    throw new ServingError(400, 'malformed_json', `${prefix}: ${(error as Error).message}`);
   }
+}
+
+export function unsupportedMediaType(contentType: string): ServingError {
+  return new ServingError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${JSON.stringify(contentType)}`);
 }
 
 /** The Node request under @hono/node-server (passed as `env.incoming`), undefined elsewhere. */
@@ -48,7 +72,7 @@ export function payloadTooLarge(maxBytes: number): ServingError {
   return new ServingError(413, 'payload_too_large', `the request body exceeds ${maxBytes} bytes (MAX_BODY_BYTES)`);
 }
 
-function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<string> {
+function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = incoming.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(payloadTooLarge(maxBytes));
   return new Promise((resolve, reject) => {
@@ -66,7 +90,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
       chunks.push(chunk);
     };
     const onEnd = (): void => {
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     };
     incoming.on('data', onData);
     incoming.once('end', onEnd);

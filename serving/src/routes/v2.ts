@@ -1,72 +1,56 @@
 /**
- * Open Inference Protocol v2 (KServe, Triton, Seldon): clients and load tests written for those servers work
- * against mlp's too. One model per server; any other name is a 404. Versioned URLs accept only the loaded version.
+ * Open Inference Protocol v2 (KServe, Triton, Seldon) over REST: clients and load tests written for those servers
+ * work against mlp's too, tritonclient's binary tensor data included (v2/binary-tensors.ts). One model per server;
+ * any other name is a 404. Versioned URLs accept only the loaded version. Errors take the protocol's shape,
+ * `{"error": "<message>"}` (v2/errors.ts). v2/grpc-server.ts serves the same over gRPC.
  */
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../app-deps.js';
 import type { ModelBackend } from '../backend.js';
-import { ServingError } from '../errors.js';
-import { readJsonBody } from '../json-body.js';
+import { BackendUnavailableError, ServingError } from '../errors.js';
+import { declaredContentType, isJsonMediaType, readBody, requestHeader, unsupportedMediaType } from '../json-body.js';
 import type { ModelState } from '../model-state.js';
-import { parseV2InferBody } from '../request-parsing.js';
+import type { FeatureLayout } from '../request-parsing.js';
 import { runPrediction } from '../run-prediction.js';
+import { decodeContentEncoding, HEADER_LENGTH, splitInferBody } from '../v2/binary-tensors.js';
+import { v2ErrorHandler } from '../v2/errors.js';
+import { parseRestInferRequest, type V2Request } from '../v2/infer-request.js';
+import { labelDatatype, outputTensors, restInferAnswer } from '../v2/infer-response.js';
 
-export function v2Routes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
+/** What GET /v2 and gRPC's ServerMetadata announce. */
+export const V2_SERVER_METADATA = { name: 'mlp-serving', version: '1', extensions: ['binary_tensor_data'] };
+
+export function v2Routes({ model, metrics, logger, maxBodyBytes }: AppDeps): Hono {
   const routes = new Hono();
+  routes.onError(v2ErrorHandler(logger));
 
-  routes.get('/v2', (c) => c.json({ name: 'mlp-serving', version: '1', extensions: [] }));
+  routes.get('/v2', (c) => c.json(V2_SERVER_METADATA));
   routes.get('/v2/health/live', (c) => c.json({ live: true }));
   routes.get('/v2/health/ready', (c) => c.json({ ready: model.ready }, model.ready ? 200 : 503));
 
-  const modelMetadata = (c: Context) => {
-    const backend = namedBackend(model, c);
-    const { metadata } = backend;
-    return c.json({
-      name: metadata.model_name,
-      versions: [metadata.model_version],
-      platform: backend.kind,
-      inputs: [{ name: backend.inputName, datatype: 'FP32', shape: [-1, metadata.feature_names.length] }],
-      outputs: [
-        { name: 'label', datatype: labelDatatype(backend), shape: [-1] },
-        { name: 'probabilities', datatype: 'FP32', shape: [-1, metadata.classes.length] },
-      ],
-      parameters: { feature_names: metadata.feature_names, classes: metadata.classes },
-    });
-  };
+  const modelMetadata = (c: Context) => c.json(v2ModelMetadata(namedBackend(model, c.req.param('name'), c.req.param('version'))));
   routes.get('/v2/models/:name', modelMetadata);
   routes.get('/v2/models/:name/versions/:version', modelMetadata);
 
   const modelReady = (c: Context) => {
-    const backend = namedBackend(model, c);
+    const backend = namedBackend(model, c.req.param('name'), c.req.param('version'));
     return c.json({ name: backend.metadata.model_name, ready: model.ready }, model.ready ? 200 : 503);
   };
   routes.get('/v2/models/:name/ready', modelReady);
   routes.get('/v2/models/:name/versions/:version/ready', modelReady);
 
   const infer = async (c: Context) => {
-    namedBackend(model, c);
-    const { backend, layout } = model.serving();
-    const request = parseV2InferBody(await readJsonBody(c, maxBodyBytes), layout, backend.inputName);
+    const backend = namedBackend(model, c.req.param('name'), c.req.param('version'));
+    const layout = servingLayout(model);
+    const request = await readInferRequest(c, maxBodyBytes, layout, backend.inputName);
     const { prediction } = await runPrediction(backend, metrics, request.rows, request.rowCount);
     const { metadata } = backend;
-    const outputs = [];
-    if (request.outputs === undefined || request.outputs.includes('label')) {
-      outputs.push({ name: 'label', datatype: labelDatatype(backend), shape: [request.rowCount], data: prediction.labels });
-    }
-    if (request.outputs === undefined || request.outputs.includes('probabilities')) {
-      outputs.push({
-        name: 'probabilities',
-        datatype: 'FP32',
-        shape: [request.rowCount, metadata.classes.length],
-        data: Array.from(prediction.probabilities),
-      });
-    }
-    return c.json({
-      model_name: metadata.model_name,
-      model_version: metadata.model_version,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      outputs,
-    });
+    const answer = restInferAnswer(
+      { model_name: metadata.model_name, model_version: metadata.model_version, ...(request.id === undefined ? {} : { id: request.id }) },
+      outputTensors(request.outputs, prediction, metadata, request.rowCount),
+      request.outputs,
+    );
+    return 'json' in answer ? c.json(answer.json) : c.body(answer.body, 200, answer.headers);
   };
   routes.post('/v2/models/:name/infer', infer);
   routes.post('/v2/models/:name/versions/:version/infer', infer);
@@ -74,16 +58,44 @@ export function v2Routes({ model, metrics, maxBodyBytes }: AppDeps): Hono {
   return routes;
 }
 
-/** The backend when the URL names the loaded model (and version, if given); a 404 otherwise. */
-function namedBackend(model: ModelState, c: Context): ModelBackend {
+/**
+ * The body as JSON, or as a JSON header and binary tensors when Inference-Header-Content-Length says where the
+ * header ends (then any Content-Type goes: tritonclient sends none, others application/octet-stream); gzip or
+ * deflate Content-Encoding is inflated first.
+ */
+async function readInferRequest(c: Context, maxBodyBytes: number, layout: FeatureLayout, inputName: string): Promise<V2Request> {
+  const headerLength = requestHeader(c, HEADER_LENGTH.toLowerCase());
+  if (headerLength === undefined) {
+    const contentType = declaredContentType(c);
+    if (contentType !== undefined && !isJsonMediaType(contentType)) throw unsupportedMediaType(contentType);
+  }
+  const body = decodeContentEncoding(await readBody(c, maxBodyBytes), requestHeader(c, 'content-encoding'), maxBodyBytes);
+  const { header, binary } = splitInferBody(body, headerLength);
+  return parseRestInferRequest(header, binary, layout, inputName);
+}
+
+export function v2ModelMetadata(backend: ModelBackend): object {
+  const { metadata } = backend;
+  return {
+    name: metadata.model_name,
+    versions: [metadata.model_version],
+    platform: backend.kind,
+    inputs: [{ name: backend.inputName, datatype: 'FP32', shape: [-1, metadata.feature_names.length] }],
+    outputs: [
+      { name: 'label', datatype: labelDatatype(metadata.classes), shape: [-1] },
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, metadata.classes.length] },
+    ],
+    parameters: { feature_names: metadata.feature_names, classes: metadata.classes },
+  };
+}
+
+/** The backend when `name` (and `version`, if given) is the loaded model; a 404 otherwise, a 503 while loading. */
+export function namedBackend(model: ModelState, name: string | undefined, version: string | undefined): ModelBackend {
   const { backend } = model;
-  if (backend === undefined)
-    throw new ServingError(503, 'backend_unavailable', 'the model is still loading; retry when GET /v2/health/ready answers 200');
-  const name = c.req.param('name');
-  const version = c.req.param('version');
+  if (backend === undefined) throw new BackendUnavailableError('the model is still loading; retry when GET /v2/health/ready answers 200');
   const { model_name: loadedName, model_version: loadedVersion } = backend.metadata;
   if (name !== loadedName) throw new ServingError(404, 'model_not_found', `no model named "${name}"; this server serves "${loadedName}"`);
-  if (version !== undefined && version !== loadedVersion) {
+  if (version !== undefined && version !== '' && version !== loadedVersion) {
     throw new ServingError(
       404,
       'model_not_found',
@@ -93,6 +105,10 @@ function namedBackend(model: ModelState, c: Context): ModelBackend {
   return backend;
 }
 
-function labelDatatype(backend: ModelBackend): 'INT64' | 'BYTES' {
-  return typeof backend.metadata.classes[0] === 'number' ? 'INT64' : 'BYTES';
+/** The feature layout once the model is warmed up; a 503 before. */
+export function servingLayout(model: ModelState): FeatureLayout {
+  if (!model.warmedUp || model.layout === undefined) {
+    throw new BackendUnavailableError('the model is still warming up; retry when GET /v2/health/ready answers 200');
+  }
+  return model.layout;
 }
