@@ -13,6 +13,7 @@
 //
 // bin/mlp requires dist/cli.cjs (bin/package.json makes bin/ CommonJS).
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -84,6 +85,62 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/**
+ * The serving app's page (serving/src/ui/): assets.ts reads its files from disk, which works from source but not in
+ * an image that has only server.js. This swaps that module for one holding the same files (serving/src/ui/files.json)
+ * as string literals.
+ */
+const uiDir = path.join(root, 'serving', 'src', 'ui');
+const inlineUiAssets = {
+  name: 'inline-ui-assets',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]serving[\\/]src[\\/]ui[\\/]assets\.ts$/ }, () => {
+      const files = JSON.parse(readFileSync(path.join(uiDir, 'files.json'), 'utf8'));
+      const resolvePackageFile = createRequire(path.join(root, 'package.json')).resolve;
+      const watchFiles = [path.join(uiDir, 'files.json')];
+      const assets = Object.fromEntries(
+        Object.entries(files).map(([key, file]) => {
+          const absolute = file.startsWith('./') ? path.join(uiDir, file) : resolvePackageFile(file);
+          watchFiles.push(absolute);
+          return [key, readFileSync(absolute, 'utf8')];
+        }),
+      );
+      return { contents: `export const UI_ASSETS = ${JSON.stringify(assets)};`, loader: 'js', watchFiles };
+    });
+  },
+};
+
+/**
+ * The Open Inference Protocol's gRPC service (serving/src/v2/grpc-descriptor.ts): from source that module compiles
+ * serving/proto/grpc_predict_v2.proto when imported; an image has no serving/proto, so this swaps the module for one
+ * holding the serialized FileDescriptorSet it would compute.
+ */
+const protoFile = path.join(root, 'serving', 'proto', 'grpc_predict_v2.proto');
+const inlineGrpcDescriptor = {
+  name: 'inline-grpc-descriptor',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]serving[\\/]src[\\/]v2[\\/]grpc-descriptor\.ts$/ }, async () => {
+      const { loadSync } = await import('@grpc/proto-loader');
+      const files = new Map();
+      for (const definition of Object.values(loadSync(protoFile))) {
+        for (const file of definition.fileDescriptorProtos ?? []) files.set(file.toString('base64'), file);
+      }
+      // FileDescriptorSet: `repeated FileDescriptorProto file = 1`, each a tag, a varint length and the bytes.
+      const varint = (value) => {
+        const bytes = [];
+        for (; value > 0x7f; value >>>= 7) bytes.push((value & 0x7f) | 0x80);
+        return Buffer.from([...bytes, value]);
+      };
+      const set = Buffer.concat([...files.values()].flatMap((file) => [Buffer.from([0x0a]), varint(file.length), file]));
+      return {
+        contents: `export const PREDICT_V2_DESCRIPTOR_SET = Buffer.from(${JSON.stringify(set.toString('base64'))}, 'base64');`,
+        loader: 'js',
+        watchFiles: [protoFile],
+      };
+    });
+  },
+};
+
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 const lazyEntries = new Set();
@@ -139,6 +196,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['onnxruntime-node'],
+  plugins: [inlineUiAssets, inlineGrpcDescriptor],
   sourcemap: true,
   minify: true,
   legalComments: 'none',

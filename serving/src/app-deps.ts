@@ -8,4 +8,6 @@ export interface AppDeps {
   metrics: ServingMetrics;
   logger: Logger;
   maxBodyBytes: number;
+  /** BASE_PATH (config.ts): routes answer under it too. */
+  basePath?: string | undefined;
 }

@@ -14,6 +14,7 @@ const metadata: ModelMetadata = {
   model_name: 'toy',
   model_version: '3',
   model_type: 'Fake',
+  task: { type: 'classification' },
   feature_names: ['a', 'b'],
   classes: [0, 1],
   training_metrics: { accuracy: 0.9 },
@@ -105,8 +106,7 @@ describe('createApp', () => {
       [post('/predict', { features: [1, 2] }, {}), 415, 'unsupported_media_type'],
       [post('/predict', { features: [1, 2, 3] }), 422, 'invalid_input'],
       [post('/predict', { features: Array.from({ length: 1000 }, () => 1) }), 413, 'payload_too_large'],
-      [app.request('/v2/models/other'), 404, 'model_not_found'],
-      [app.request('/v2/models/toy/versions/9'), 404, 'model_not_found'],
+      [app.request('/predict'), 405, 'method_not_allowed'],
     ];
     for (const [pending, status, code] of cases) {
       const res = await pending;
@@ -115,6 +115,22 @@ describe('createApp', () => {
       const body = (await res.json()) as Json;
       expect(body.error.code).toBe(code);
       expect(typeof body.error.message).toBe('string');
+    }
+  });
+
+  it("answers errors on the v2 routes in the protocol's shape, {error: message}", async () => {
+    const { app, post } = build();
+    for (const [pending, status] of [
+      [app.request('/v2/models/other'), 404],
+      [app.request('/v2/models/toy/versions/9'), 404],
+      [app.request('/v2/models/toy/infer'), 405],
+      [post('/v2/models/toy/infer', { inputs: [] }), 422],
+      [post('/v2/models/toy/infer', { inputs: [] }, { 'content-type': 'text/plain' }), 415],
+    ] as const) {
+      const res = await pending;
+      expect(res.status).toBe(status);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Object.keys((await res.json()) as Json)).toEqual(['error']);
     }
   });
 

@@ -7,14 +7,18 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { getPath } from 'hono/utils/url';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from './app-deps.js';
-import { errorBody, ServingError } from './errors.js';
+import { allowedMethodsOf, errorBody, ServingError } from './errors.js';
 import { nodeIncoming, nodeOutgoing, payloadTooLarge } from './json-body.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoutes } from './routes/predict.js';
+import { taskRoutes } from './routes/tasks.js';
 import { requestIdFrom } from './request-id.js';
+import { uiRoutes } from './routes/ui.js';
 import { v2Routes } from './routes/v2.js';
+import { isV2Path, v2ErrorBody } from './v2/errors.js';
 
 export type { AppDeps } from './app-deps.js';
 
@@ -25,7 +29,7 @@ const UNMATCHED_ROUTE = 'unmatched';
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const { logger, metrics } = deps;
-  const app = new Hono<Env>();
+  const app = new Hono<Env>(deps.basePath === undefined ? {} : { getPath: stripBasePath(deps.basePath) });
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -57,16 +61,33 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   // Under @hono/node-server, readJsonBody enforces the limit while reading the socket (see json-body.ts for why
   // hono's bodyLimit is too slow there); everywhere else hono's bodyLimit does.
-  const webBodyLimit = bodyLimit({ maxSize: deps.maxBodyBytes, onError: (c) => c.json(payloadTooLarge(deps.maxBodyBytes).toBody(), 413) });
+  const webBodyLimit = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: (c) => {
+      const error = payloadTooLarge(deps.maxBodyBytes);
+      return c.json(isV2Path(c.req.path) ? v2ErrorBody(error.message) : error.toBody(), 413);
+    },
+  });
   app.use((c, next) => (nodeIncoming(c) === undefined ? webBodyLimit(c, next) : next()));
 
   app.route('/', opsRoutes(deps));
   app.route('/', predictRoutes(deps));
+  app.route('/', taskRoutes(deps));
   app.route('/', v2Routes(deps));
+  app.route('/', uiRoutes(deps));
 
-  app.notFound((c) =>
-    c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`), 404),
-  );
+  // A known path asked with another method is a 405 naming the methods it takes; under /v2 in the protocol's shape.
+  const allowedMethods = allowedMethodsOf(app.routes);
+  app.notFound((c) => {
+    const { method, path } = c.req;
+    const allowed = allowedMethods(path);
+    const message =
+      allowed.length > 0
+        ? `${path} does not answer ${method}; it answers ${allowed.join(', ')}`
+        : `no route for ${method} ${path}; GET /openapi.json lists the routes`;
+    const body = isV2Path(path) ? v2ErrorBody(message) : errorBody(allowed.length > 0 ? 'method_not_allowed' : 'not_found', message);
+    return allowed.length > 0 ? c.json(body, 405, { Allow: allowed.join(', ') }) : c.json(body, 404);
+  });
 
   app.onError((error, c) => {
     if (error instanceof ServingError) {
@@ -83,6 +104,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   return app;
+}
+
+/** Routing by the path without BASE_PATH, so /fraud/predict is /predict (and metrics label it so). */
+function stripBasePath(basePath: string): (request: Request) => string {
+  return (request) => {
+    const path = getPath(request);
+    if (path === basePath) return '/';
+    return path.startsWith(basePath) && path[basePath.length] === '/' ? path.slice(basePath.length) : path;
+  };
 }
 
 function routeLabel(c: Context): string {

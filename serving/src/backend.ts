@@ -4,6 +4,7 @@
  * Float32Array before they reach a backend, so backends never see JSON.
  */
 import type { ClassLabel, ModelMetadata } from './model-metadata.js';
+import type { Forecast, ForecastRequest } from './sagemaker-task-codec.js';
 
 export interface Prediction {
   /** One label per row, taken from metadata.classes. */
@@ -14,11 +15,15 @@ export interface Prediction {
 
 export interface ModelBackend {
   readonly kind: 'onnx' | 'sagemaker';
+  /** The SageMaker endpoint's name, for a SageMaker backend (the page and /metadata show it). */
+  readonly endpoint?: string;
   readonly metadata: ModelMetadata;
   /** The tensor name the v2 protocol advertises for the feature matrix. */
   readonly inputName: string;
   /** `rows` holds rowCount × feature_names.length values, row after row. */
   predict(rows: Float32Array, rowCount: number): Promise<Prediction>;
+  /** Present for a forecasting model (metadata.json task.type forecast), which answers POST /forecast instead. */
+  forecast?(request: ForecastRequest): Promise<Forecast>;
   /** One prediction on a dummy row, so the first real request does not pay for lazy initialisation. */
   warmUp(): Promise<void>;
   close(): Promise<void>;

@@ -31,6 +31,13 @@ export interface ServingConfig {
   onnxIntraOpThreads: number;
   /** Set when SAGEMAKER_ENDPOINT is: predictions come from that endpoint instead of model.onnx. */
   sagemaker: SageMakerConfig | undefined;
+  /**
+   * BASE_PATH: the path prefix an Ingress routes to this service by (`/fraud`), which it does not strip (an ALB
+   * cannot); every route answers under it as well as at the root (where the kubelet's probes come).
+   */
+  basePath: string | undefined;
+  /** GRPC_PORT: where the Open Inference Protocol's gRPC service listens (0: any free port); unset, it does not. */
+  grpcPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -99,7 +106,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServingConfig {
     modelName: read('MODEL_NAME'),
     onnxIntraOpThreads: integer(read, 'ONNX_INTRA_OP_THREADS', DEFAULTS.onnxIntraOpThreads, 0, 256),
     sagemaker,
+    basePath: basePath(read('BASE_PATH')),
+    grpcPort: read('GRPC_PORT') === undefined ? undefined : integer(read, 'GRPC_PORT', 0, 0, 65_535),
   };
+}
+
+function basePath(text: string | undefined): string | undefined {
+  if (text === undefined || text === '/') return undefined;
+  if (!/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(text)) {
+    throw new ConfigError(
+      'BASE_PATH',
+      `must be a URL path such as /fraud (segments of letters, digits, ".", "_", "~" and "-"), got "${text}"`,
+    );
+  }
+  return text.replace(/\/$/, '');
 }
 
 function integer(read: (name: string) => string | undefined, name: string, fallback: number, min: number, max: number): number {

@@ -31,6 +31,7 @@ describe('the metadata.json schema', () => {
       model_name: 'fraud',
       model_version: '3',
       model_type: 'unknown',
+      task: { type: 'classification' },
       feature_names: ['a'],
       classes: ['no', 'yes'],
       training_metrics: {},
@@ -103,5 +104,23 @@ describe('the metadata.json schema', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('fills feature_names and classes from a recommendation or forecast task, and asks a classification for them', () => {
+    const base = { model_name: 'm', model_version: '1' };
+    const recommendation = parseModelMetadata({ ...base, task: { type: 'recommendation', users: 10, items: 50 } }, 'metadata.json');
+    expect([recommendation.feature_names, recommendation.classes]).toEqual([
+      ['user', 'item'],
+      [0, 1],
+    ]);
+    const forecast = parseModelMetadata({ ...base, task: { type: 'forecast', prediction_length: 7, frequency: 'D' } }, 'metadata.json');
+    expect([forecast.feature_names, forecast.classes]).toEqual([[], []]);
+    expect(problems(modelMetadataSchema, base)).toEqual([
+      'feature_names: missing, expected a non-empty array of strings',
+      'classes: missing, expected an array of at least two strings or numbers',
+    ]);
+    expect(problems(modelMetadataSchema, { ...base, task: { type: 'recommendation', users: 0, items: 2 } })).toEqual([
+      'task.users: got 0, expected the number of user ids (ids are 0 … users-1)',
+    ]);
   });
 });

@@ -7,6 +7,11 @@
  * registering it (src/lib/model/validate.ts), so a model that trains is a model that serves. The server also
  * reads hand-written files (a SageMaker proxy's), so there model_version may be a number and the descriptive
  * fields may be absent; a training run must write them all.
+ *
+ * `task` says what the model answers (seed 000's three endpoints are three kinds): a classification (the default:
+ * feature_names in, one of classes out), a recommendation (a Factorization Machines model scoring one-hot
+ * (user, item) pairs: feature_names and classes default to ["user", "item"] and [0, 1]) or a forecast (DeepAR: a
+ * time series in, prediction_length future values out; no feature_names or classes).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,28 +52,103 @@ const createdAt = z
   .string(expected('an ISO 8601 timestamp'))
   .check(z.refine((value) => value.trim() !== '' && !Number.isNaN(Date.parse(value)), expected('an ISO 8601 timestamp')));
 
-/** What the server accepts, with the defaults it serves for fields a hand-written file may leave out. */
-export const modelMetadataSchema = z.object(
+const positiveInt = (what: string) => z.int(expected(what)).check(z.refine((value) => value >= 1 && value <= 100_000_000, expected(what)));
+
+const taskSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('classification') }),
+    z.object({
+      type: z.literal('recommendation'),
+      users: positiveInt('the number of user ids (ids are 0 … users-1)'),
+      items: positiveInt('the number of item ids (ids are 0 … items-1)'),
+    }),
+    z.object({
+      type: z.literal('forecast'),
+      prediction_length: positiveInt('how many future values the model predicts'),
+      frequency: nonEmptyText,
+    }),
+  ],
+  expected('{"type": "classification"}, {"type": "recommendation", users, items} or {"type": "forecast", prediction_length, frequency}'),
+);
+
+export type ModelTask = z.output<typeof taskSchema>;
+
+/** feature_names and classes as each task has them when the file leaves them out (undefined: required). */
+const TASK_DEFAULTS: Record<ModelTask['type'], { feature_names?: string[]; classes?: ClassLabel[] }> = {
+  classification: {},
+  recommendation: { feature_names: ['user', 'item'], classes: [0, 1] },
+  forecast: { feature_names: [], classes: [] },
+};
+
+/**
+ * Reports feature_names and classes missing where the task needs them. It runs even when other fields are wrong
+ * (zod's `when`), so a file's problems are all listed at once.
+ */
+type CustomIssue = { code: 'custom'; path: PropertyKey[]; message: string; input: unknown };
+
+function requireTaskFields(metadata: Record<string, unknown>, context: { addIssue(issue: CustomIssue): void }): void {
+  const task = metadata.task as { type?: unknown } | undefined;
+  const type = task?.type ?? 'classification';
+  if (typeof type !== 'string' || !(type in TASK_DEFAULTS)) return;
+  const defaults = TASK_DEFAULTS[type as ModelTask['type']];
+  for (const [field, what] of [
+    ['feature_names', 'a non-empty array of strings'],
+    ['classes', 'an array of at least two strings or numbers'],
+  ] as const) {
+    if (metadata[field] === undefined && defaults[field] === undefined)
+      context.addIssue({ code: 'custom', path: [field], message: `missing, expected ${what}`, input: undefined });
+  }
+}
+
+/** Fills feature_names and classes from the task's defaults (requireTaskFields saw to the required ones). */
+function withTaskDefaults<T extends { task: ModelTask; feature_names?: string[] | undefined; classes?: ClassLabel[] | undefined }>(
+  metadata: T,
+): T & { feature_names: string[]; classes: ClassLabel[] } {
+  const defaults = TASK_DEFAULTS[metadata.task.type];
+  return {
+    ...metadata,
+    feature_names: metadata.feature_names ?? defaults.feature_names ?? [],
+    classes: metadata.classes ?? defaults.classes ?? [],
+  };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const whenObject = { when: (payload: { value: unknown }) => isObject(payload.value) };
+
+/** The fields of the file, before the task's defaults are filled in. */
+const metadataFields = z.object(
   {
     model_name: nonEmptyText,
     // Versions are often written as numbers ("1") by hand; accept both and serve a string.
     model_version: z.pipe(z.union([nonEmptyText, z.number()], expected('a non-empty string or a number')), z.transform(String)),
     model_type: z._default(nonEmptyText, 'unknown'),
-    feature_names: featureNames,
-    classes,
+    task: z._default(taskSchema, { type: 'classification' }),
+    feature_names: z.optional(featureNames),
+    classes: z.optional(classes),
     training_metrics: z._default(trainingMetrics, {}),
     created_at: z._default(z.nullable(createdAt), null),
   },
   expected('a JSON object'),
 );
 
+const taskFieldsCheck = z.superRefine((value: Record<string, unknown>, context) => requireTaskFields(value, context), whenObject);
+
+/** What the server accepts, with the defaults it serves for fields a hand-written file may leave out. */
+export const modelMetadataSchema = z.pipe(metadataFields.check(taskFieldsCheck), z.transform(withTaskDefaults));
+
 /** What a training run must write: every field, model_version as the string mlp passed in MLP_MODEL_VERSION. */
-export const trainedModelMetadataSchema = z.extend(modelMetadataSchema, {
-  model_version: nonEmptyText,
-  model_type: nonEmptyText,
-  training_metrics: trainingMetrics,
-  created_at: createdAt,
-});
+export const trainedModelMetadataSchema = z.pipe(
+  z
+    .extend(metadataFields, {
+      model_version: nonEmptyText,
+      model_type: nonEmptyText,
+      training_metrics: trainingMetrics,
+      created_at: createdAt,
+    })
+    .check(taskFieldsCheck),
+  z.transform(withTaskDefaults),
+);
 
 export type ModelMetadata = z.output<typeof modelMetadataSchema>;
 export type TrainedModelMetadata = z.output<typeof trainedModelMetadataSchema>;

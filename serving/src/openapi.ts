@@ -5,6 +5,7 @@
  * With a model loaded, the feature properties are named after its feature_names.
  */
 import type { ModelMetadata } from './model-metadata.js';
+import { taskPaths } from './openapi-tasks.js';
 
 type Schema = Record<string, unknown>;
 
@@ -12,13 +13,18 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } });
 const errors = (...statuses: number[]): Record<string, Schema> =>
   Object.fromEntries(statuses.map((status) => [String(status), json(ref('Error'), ERROR_MEANINGS[status] ?? 'Error')]));
+/** The Open Inference Protocol's routes answer errors in its shape, `{error: message}` (v2/errors.ts). */
+const v2Errors = (...statuses: number[]): Record<string, Schema> =>
+  Object.fromEntries(statuses.map((status) => [String(status), json(ref('V2Error'), ERROR_MEANINGS[status] ?? 'Error')]));
 
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Malformed JSON or an empty body.',
   404: 'Unknown route, or a model name/version this server does not serve.',
   413: 'The body is larger than MAX_BODY_BYTES.',
-  415: 'Content-Type is not application/json.',
-  422: 'The JSON does not fit the model: missing, unknown or non-finite features, wrong counts, wrong types. `field` says where.',
+  415: 'Content-Type is declared and is not JSON (a body without Content-Type is read as JSON).',
+  422:
+    'The JSON does not fit the model: missing, unknown or non-finite features, numbers outside float32 range, wrong counts, ' +
+    'columns of unequal length, wrong types. `field` (on v2 routes, the start of the message) says where.',
   500: 'A bug: logged with its stack under the X-Request-Id.',
   502: 'The SageMaker endpoint answered with an error.',
   503: 'The model is still loading, or the SageMaker endpoint is unreachable.',
@@ -29,7 +35,7 @@ const PREDICT_ERRORS = [400, 413, 415, 422, 500, 502, 503];
 export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schema {
   const featureNames = metadata?.feature_names ?? [];
   const featureCount = featureNames.length || undefined;
-  const finite = { type: 'number', description: 'A finite number within float32 range.' };
+  const finite = { type: 'number', minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX, description: 'A finite number within float32 range.' };
   const named = (value: Schema): Schema =>
     featureNames.length === 0
       ? { type: 'object', additionalProperties: value }
@@ -47,7 +53,11 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
       title: `mlp serving${metadata ? `: ${metadata.model_name}` : ''}`,
       version: metadata?.model_version ?? 'unloaded',
       description:
-        'Predictions from one model. Every error body is `{error: {code, message, field?}}`; every response carries X-Request-Id.',
+        'Predictions from one model. Every error body is `{error: {code, message, field?}}`, on the Open Inference Protocol ' +
+        "routes (/v2) the protocol's `{error: message}`; every response carries X-Request-Id. A method a path does not " +
+        'answer gets 405 with an Allow header. POST /v2/models/{name}/infer also takes the binary tensor data extension: ' +
+        'a JSON header of Inference-Header-Content-Length bytes, then raw little-endian tensors (any Content-Type), ' +
+        'and a gzip or deflate Content-Encoding.',
     },
     paths: {
       '/health': { get: { summary: 'Liveness', responses: { 200: json(ref('Health'), 'The process is up.') } } },
@@ -68,6 +78,8 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1.') } } },
+      ...UI_PATHS,
+      ...taskPaths(metadata),
       '/predict': {
         post: {
           summary: 'Predict one row (`features`) or columns (`inputs`)',
@@ -107,28 +119,28 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
         get: {
           summary: 'v2 model metadata',
           parameters: [nameParameter],
-          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) },
+          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...v2Errors(404, 503) },
         },
       },
       '/v2/models/{name}/versions/{version}': {
         get: {
           summary: 'v2 model metadata for a version',
           parameters: [nameParameter, versionParameter],
-          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...errors(404, 503) },
+          responses: { 200: json(ref('V2ModelMetadata'), 'The model.'), ...v2Errors(404, 503) },
         },
       },
       '/v2/models/{name}/ready': {
         get: {
           summary: 'v2 model readiness',
           parameters: [nameParameter],
-          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) },
+          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...v2Errors(404) },
         },
       },
       '/v2/models/{name}/versions/{version}/ready': {
         get: {
           summary: 'v2 model readiness for a version',
           parameters: [nameParameter, versionParameter],
-          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...errors(404) },
+          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Not ready.'), ...v2Errors(404) },
         },
       },
       '/v2/models/{name}/infer': {
@@ -136,7 +148,7 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
           summary: 'v2 inference',
           parameters: [nameParameter],
           requestBody: { required: true, content: { 'application/json': { schema: ref('V2InferRequest') } } },
-          responses: { 200: json(ref('V2InferResponse'), 'Outputs `label` and `probabilities`.'), ...errors(404, ...PREDICT_ERRORS) },
+          responses: { 200: V2_INFER_ANSWER, ...v2Errors(404, ...PREDICT_ERRORS) },
         },
       },
       '/v2/models/{name}/versions/{version}/infer': {
@@ -144,7 +156,7 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
           summary: 'v2 inference for a version',
           parameters: [nameParameter, versionParameter],
           requestBody: { required: true, content: { 'application/json': { schema: ref('V2InferRequest') } } },
-          responses: { 200: json(ref('V2InferResponse'), 'Outputs `label` and `probabilities`.'), ...errors(404, ...PREDICT_ERRORS) },
+          responses: { 200: V2_INFER_ANSWER, ...v2Errors(404, ...PREDICT_ERRORS) },
         },
       },
     },
@@ -165,6 +177,7 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
             },
           },
         },
+        V2Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
         Health: {
           type: 'object',
           properties: {
@@ -195,6 +208,8 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
             created_at: { type: ['string', 'null'] },
             loaded_at: { type: 'string', format: 'date-time' },
             backend: { enum: ['onnx', 'sagemaker'] },
+            sagemaker_endpoint: { type: 'string', description: 'The endpoint a SageMaker backend calls.' },
+            task: { type: 'object', properties: { type: { enum: ['classification', 'recommendation', 'forecast'] } } },
           },
         },
         FeaturesRequest: {
@@ -304,6 +319,48 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
     },
   };
 }
+
+/** The page to try the model (routes/ui.ts): the same page at / and /ui/, its files, and its live panels' data. */
+const text = (type: string, description: string): Schema => ({ description, content: { [type]: { schema: { type: 'string' } } } });
+const UI_PATHS: Record<string, Schema> = {
+  '/': { get: { summary: 'The page to try the model', responses: { 200: text('text/html', 'The page.') } } },
+  '/ui': { get: { summary: 'Redirects to /ui/', responses: { 308: { description: 'Location: ui/' } } } },
+  '/ui/': {
+    get: { summary: 'The page to try the model (when / is mapped elsewhere)', responses: { 200: text('text/html', 'The page.') } },
+  },
+  '/ui/page.js': { get: { summary: "The page's script", responses: { 200: text('text/javascript', 'JavaScript.') } } },
+  '/ui/page.css': { get: { summary: "The page's style sheet", responses: { 200: text('text/css', 'CSS.') } } },
+  '/ui/uplot.min.js': { get: { summary: 'uPlot, the charting library', responses: { 200: text('text/javascript', 'JavaScript.') } } },
+  '/ui/uplot.min.css': { get: { summary: "uPlot's style sheet", responses: { 200: text('text/css', 'CSS.') } } },
+  '/ui/api/stats': {
+    get: {
+      summary: "The page's live panels: prediction requests/s, p50/p99 latency and error rate over the last 10 minutes",
+      responses: {
+        200: json(
+          { type: 'object', properties: { window_seconds: { type: 'number' }, points: { type: 'array' }, backend: {} } },
+          'Points, oldest first.',
+        ),
+      },
+    },
+  },
+};
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** JSON, or with the binary tensor data extension a JSON header of Inference-Header-Content-Length bytes and raw tensors. */
+const V2_INFER_ANSWER: Schema = {
+  description:
+    "Outputs `label` and `probabilities`. Outputs asked for with `parameters.binary_data` (or all, with the request's " +
+    '`parameters.binary_data_output`) come as raw little-endian bytes after a JSON header whose length is in the ' +
+    'Inference-Header-Content-Length response header.',
+  headers: {
+    'Inference-Header-Content-Length': { schema: { type: 'integer' }, description: "With binary outputs: the JSON header's length." },
+  },
+  content: {
+    'application/json': { schema: { $ref: '#/components/schemas/V2InferResponse' } },
+    'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+  },
+};
 
 const nameParameter = {
   name: 'name',

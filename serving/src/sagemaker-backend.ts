@@ -10,6 +10,13 @@ import { BackendError, BackendUnavailableError } from './errors.js';
 import { readModelMetadata } from './model-metadata.js';
 import { decodePrediction, encodeRows } from './sagemaker-codec.js';
 import { createSageMakerRuntimeClient } from './sagemaker-client.js';
+import {
+  decodeForecast,
+  DEFAULT_QUANTILES,
+  encodeFactorizationMachineRows,
+  encodeForecastRequest,
+  type ForecastRequest,
+} from './sagemaker-task-codec.js';
 
 export interface SageMakerBackendOptions {
   modelDir: string;
@@ -26,30 +33,46 @@ export async function loadSageMakerBackend(options: SageMakerBackendOptions): Pr
   const featureCount = metadata.feature_names.length;
   const decoder = new TextDecoder();
 
-  async function predict(rows: Float32Array, rowCount: number): Promise<Prediction> {
-    const command = new InvokeEndpointCommand({
-      EndpointName: endpoint,
-      ContentType: contentType,
-      Accept: contentType,
-      Body: encodeRows(rows, rowCount, featureCount, contentType),
-    });
+  const { task } = metadata;
+
+  /** One InvokeEndpoint; the body as text, or the error classified as 502/503. */
+  async function invoke(body: string, type: string): Promise<{ body: string; contentType: string | undefined }> {
+    const command = new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: type, Accept: type, Body: body });
     let output;
     try {
       output = await client.send(command);
     } catch (error) {
       throw classifySageMakerError(endpoint, error);
     }
-    const body = output.Body === undefined ? '' : decoder.decode(output.Body);
-    return decodePrediction(body, output.ContentType, metadata.classes, rowCount);
+    return { body: output.Body === undefined ? '' : decoder.decode(output.Body), contentType: output.ContentType };
+  }
+
+  async function predict(rows: Float32Array, rowCount: number): Promise<Prediction> {
+    // Factorization Machines take only JSON (their sparse rows have no CSV form).
+    const answer =
+      task.type === 'recommendation'
+        ? await invoke(encodeFactorizationMachineRows(rows, rowCount, task), 'application/json')
+        : await invoke(encodeRows(rows, rowCount, featureCount, contentType), contentType);
+    return decodePrediction(answer.body, answer.contentType, metadata.classes, rowCount);
+  }
+
+  async function forecast(request: ForecastRequest) {
+    if (task.type !== 'forecast') throw new BackendError('this model does not forecast');
+    const answer = await invoke(encodeForecastRequest(request), 'application/json');
+    return decodeForecast(answer.body, request, task);
   }
 
   return {
     kind: 'sagemaker',
+    endpoint,
     metadata,
     inputName: 'input',
     predict,
+    ...(task.type === 'forecast' ? { forecast } : {}),
     async warmUp() {
-      await predict(new Float32Array(featureCount), 1);
+      // A request of the task's own shape: a forecasting endpoint would refuse a feature row.
+      if (task.type === 'forecast') await forecast({ start: '2026-01-01', target: [0, 0, 0, 0], quantiles: DEFAULT_QUANTILES });
+      else await predict(new Float32Array(featureCount), 1);
     },
     async close() {
       client.destroy();

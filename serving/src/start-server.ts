@@ -32,6 +32,8 @@ export interface RunningServer {
   metrics: ServingMetrics;
   logger: Logger;
   server: Server;
+  /** Where the Open Inference Protocol's gRPC service listens: only with GRPC_PORT. */
+  grpcPort: number | undefined;
   /** Settles when the model is loaded and warmed up; rejects when loading failed (the caller decides to exit). */
   loaded: Promise<void>;
   /** Readiness 503 at once, then (after SHUTDOWN_DELAY_MS) stop accepting and let in-flight requests finish. */
@@ -45,7 +47,7 @@ export async function startServer(config: ServingConfig, options: StartOptions =
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const model = new ModelState();
-  const app = createApp({ model, metrics, logger, maxBodyBytes: config.maxBodyBytes });
+  const app = createApp({ model, metrics, logger, maxBodyBytes: config.maxBodyBytes, basePath: config.basePath });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(listening as Server)) as Server;
@@ -54,6 +56,21 @@ export async function startServer(config: ServingConfig, options: StartOptions =
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ port, host: config.host, model_dir: config.modelDir, backend: config.sagemaker ? 'sagemaker' : 'onnx' }, 'listening');
+
+  // Imported only when asked for: most services never load @grpc/grpc-js.
+  const grpcServer =
+    config.grpcPort === undefined
+      ? undefined
+      : await (
+          await import('./v2/grpc-server.js')
+        ).startGrpcServer({
+          model,
+          metrics,
+          logger,
+          host: config.host,
+          port: config.grpcPort,
+          maxMessageBytes: config.maxBodyBytes,
+        });
 
   let stopping = false;
   const loaded = (async () => {
@@ -100,6 +117,7 @@ export async function startServer(config: ServingConfig, options: StartOptions =
         'shutting down: readiness is 503, draining',
       );
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      const grpcClosed = grpcServer?.shutdown(config.shutdownTimeoutMs);
       let forced = false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -114,6 +132,7 @@ export async function startServer(config: ServingConfig, options: StartOptions =
           resolve();
         });
       });
+      await grpcClosed;
       await model.backend?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the backend failed'));
       logger.info({ forced }, 'stopped');
       return { forced };
@@ -121,7 +140,7 @@ export async function startServer(config: ServingConfig, options: StartOptions =
     return shutdownPromise;
   };
 
-  return { url, port, app, model, metrics, logger, server, loaded, shutdown };
+  return { url, port, app, model, metrics, logger, server, grpcPort: grpcServer?.port, loaded, shutdown };
 }
 
 function loadBackend(config: ServingConfig): Promise<ModelBackend> {

@@ -71,6 +71,15 @@ fi
 # --- buildx (Go module) ----------------------------------------------------------------------------
 bash "$BENCH_DIR/buildx.sh" install
 
+# --- Debian's chromium, for the page's browser tests (chromium.sh install) ---------------------------------
+bash "$BENCH_DIR/chromium.sh" install
+
+# --- actionlint (Go module) and Debian's shellcheck, for the generated workflow (actionlint.sh install) ------------
+bash "$BENCH_DIR/actionlint.sh" install
+
+# --- tritonclient[http,grpc] and schemathesis from PyPI, for the serving conformance tests (python-clients.sh install)
+bash "$BENCH_DIR/python-clients.sh" install
+
 # --- Kubernetes control plane (Go modules; a cold build takes many minutes) ------------------------
 bash "$BENCH_DIR/kube.sh" install
 

@@ -60,6 +60,12 @@ run_component registry bash "$BENCH_DIR/registry.sh" up
 run_component moto bash "$BENCH_DIR/moto.sh" up
 run_component baseImage bash "$BENCH_DIR/base-image.sh"
 run_component buildx bash "$BENCH_DIR/buildx.sh" status
+# Debian's chromium, which the page's browser tests drive with playwright-core.
+run_component chromium bash "$BENCH_DIR/chromium.sh" status
+# actionlint (from its Go module) and Debian's shellcheck, which check the workflow mlp init --github-actions writes.
+run_component actionlint bash "$BENCH_DIR/actionlint.sh" status
+# tritonclient[http,grpc] and schemathesis (PyPI), which the serving conformance tests run against the server.
+run_component pythonClients bash "$BENCH_DIR/python-clients.sh" status
 # The training image's base (mlp-bench/python:3.11-bookworm-slim), from the same cached rootfs as baseImage.
 run_component pythonImage bash "$BENCH_DIR/python-image.sh"
 # Kubernetes control plane (etcd, apiserver, controller-manager, scheduler, kwok fake nodes).

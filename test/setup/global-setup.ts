@@ -188,6 +188,37 @@ async function probeNodegroups(kube: ComponentStatus, moto: ComponentStatus): Pr
   }
 }
 
+/** Debian's chromium (test/bench/chromium.sh) is up when it starts headless and prints its version. */
+async function probeChromium(): Promise<BenchStatus['chromium']> {
+  const executable = process.env.MLP_BENCH_CHROMIUM ?? '/usr/bin/chromium';
+  const r = await run(executable, ['--headless', '--no-sandbox', '--disable-gpu', '--version'], 30_000);
+  if (r.code === 0) return { up: true, executable };
+  return { up: false, why: `${executable} --version failed: ${r.error ?? (lastLine(r.output) || `exit ${r.code}`)}` };
+}
+
+/** The conformance tests' Python clients (test/bench/python-clients.sh) are up when its status says their venv imports them. */
+async function probePythonClients(): Promise<BenchStatus['pythonClients']> {
+  const r = await run('bash', ['test/bench/python-clients.sh', 'status'], 60_000);
+  const python = /^python clients: (\/\S+)$/m.exec(r.output)?.[1];
+  if (r.code === 0 && python) return { up: true, python };
+  return { up: false, why: r.error ?? (lastLine(r.output).replace(/^missing: /, '') || `python-clients.sh status exited ${r.code}`) };
+}
+
+/** actionlint (built from its Go module by test/bench/actionlint.sh) is up when it and Debian's shellcheck answer. */
+async function probeActionlint(): Promise<BenchStatus['actionlint']> {
+  const version = process.env.MLP_BENCH_ACTIONLINT_VERSION ?? 'v1.7.12';
+  const cache = process.env.MLP_BENCH_CACHE || join(homedir(), '.cache', 'mlp-bench');
+  const executable = join(cache, 'actionlint', version, 'actionlint');
+  const shellcheck = process.env.MLP_BENCH_SHELLCHECK ?? '/usr/bin/shellcheck';
+  const lint = await run(executable, ['-version'], 30_000);
+  if (lint.code !== 0)
+    return { up: false, why: `${executable} -version failed: ${lint.error ?? (lastLine(lint.output) || `exit ${lint.code}`)}` };
+  const check = await run(shellcheck, ['--version'], 30_000);
+  if (check.code !== 0)
+    return { up: false, why: `${shellcheck} --version failed: ${check.error ?? (lastLine(check.output) || `exit ${check.code}`)}` };
+  return { up: true, executable, shellcheck };
+}
+
 /** `missing: <component> (<why>; run …)` lines from up.sh, by component. */
 function missingFromUp(output: string): Map<string, string> {
   const found = new Map<string, string>();
@@ -240,6 +271,9 @@ export default async function setup(project: TestProject): Promise<void> {
     pythonImage,
     node: await probeNode(kube),
     nodegroups: await probeNodegroups(kube, moto),
+    chromium: await probeChromium(),
+    actionlint: await probeActionlint(),
+    pythonClients: await probePythonClients(),
   };
 
   for (const name of Object.keys(bench) as BenchComponent[]) {

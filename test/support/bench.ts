@@ -5,7 +5,19 @@
  */
 import { describe, inject, it } from 'vitest';
 
-export type BenchComponent = 'docker' | 'registry' | 'moto' | 'baseImage' | 'kube' | 'buildx' | 'pythonImage' | 'node' | 'nodegroups';
+export type BenchComponent =
+  | 'docker'
+  | 'registry'
+  | 'moto'
+  | 'baseImage'
+  | 'kube'
+  | 'buildx'
+  | 'pythonImage'
+  | 'node'
+  | 'nodegroups'
+  | 'chromium'
+  | 'actionlint'
+  | 'pythonClients';
 
 export interface ComponentStatus {
   up: boolean;
@@ -44,6 +56,12 @@ export interface BenchStatus {
    * nodegroup's desiredSize.
    */
   nodegroups: ComponentStatus;
+  /** executable: Debian's chromium (test/bench/chromium.sh), for playwright-core's `executablePath`. */
+  chromium: ComponentStatus & { executable?: string };
+  /** executable: actionlint built from its Go module, with Debian's shellcheck beside it (test/bench/actionlint.sh). */
+  actionlint: ComponentStatus & { executable?: string; shellcheck?: string };
+  /** python: the venv with tritonclient[http,grpc] and schemathesis (test/bench/python-clients.sh), for the serving conformance tests. */
+  pythonClients: ComponentStatus & { python?: string };
 }
 
 declare module 'vitest' {
@@ -69,6 +87,9 @@ export function benchStatus(): BenchStatus {
     pythonImage: down,
     node: down,
     nodegroups: down,
+    chromium: down,
+    actionlint: down,
+    pythonClients: down,
   };
 }
 

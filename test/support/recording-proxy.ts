@@ -15,6 +15,10 @@ export interface RecordedRequest {
   query: string;
   /** The X-Amz-Target header of JSON-protocol APIs (ECR, …), e.g. AmazonEC2ContainerRegistry_V20150921.CreateRepository. */
   target: string | undefined;
+  /** The access key id the request was signed with (from its SigV4 Authorization header). */
+  accessKeyId: string | undefined;
+  /** Whether the request carried a session token (X-Amz-Security-Token): signed with temporary credentials. */
+  sessionToken: boolean;
   /** The request body as text, when the proxy was asked to keep bodies. */
   body: string | undefined;
   /** The proxy's counter when the request arrived and when its response had been passed on in full. */
@@ -24,14 +28,21 @@ export interface RecordedRequest {
 }
 
 export interface RecordingProxy {
-  /** http://127.0.0.1:<port>, to use as AWS_ENDPOINT_URL (reachable from containers on the host network). */
+  /** http://<host>:<port>, to use as AWS_ENDPOINT_URL (on 127.0.0.1, reachable from containers on the host network). */
   readonly endpoint: string;
   readonly requests: readonly RecordedRequest[];
   close(): Promise<void>;
 }
 
-/** Starts the proxy on a free port of 127.0.0.1. `keepBodies`: record request bodies (JSON APIs; not uploads). */
-export async function startRecordingProxy(upstream: string, options: { keepBodies?: boolean } = {}): Promise<RecordingProxy> {
+/**
+ * Starts the proxy on a free port of `host` (default 127.0.0.1; the Docker bridge's gateway address makes it
+ * moto's relay for containers on the default network). `keepBodies`: record request bodies (JSON APIs; not uploads).
+ */
+export async function startRecordingProxy(
+  upstream: string,
+  options: { keepBodies?: boolean; host?: string } = {},
+): Promise<RecordingProxy> {
+  const host = options.host ?? '127.0.0.1';
   const target = new URL(upstream);
   const requests: RecordedRequest[] = [];
   let clock = 0;
@@ -42,6 +53,8 @@ export async function startRecordingProxy(upstream: string, options: { keepBodie
       path: decodeURIComponent(url.pathname),
       query: url.search,
       target: header(incoming.headers['x-amz-target']),
+      accessKeyId: /Credential=([^/]+)\//.exec(header(incoming.headers.authorization) ?? '')?.[1],
+      sessionToken: incoming.headers['x-amz-security-token'] !== undefined,
       body: undefined,
       arrived: (clock += 1),
       answered: undefined,
@@ -69,11 +82,11 @@ export async function startRecordingProxy(upstream: string, options: { keepBodie
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://${host}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,6 +36,8 @@ export function opsRoutes({ model, metrics }: AppDeps): Hono {
       created_at: metadata.created_at,
       loaded_at: model.loadedAt,
       backend: backend.kind,
+      ...(backend.endpoint === undefined ? {} : { sagemaker_endpoint: backend.endpoint }),
+      task: metadata.task,
     });
   });
 

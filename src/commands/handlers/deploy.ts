@@ -1,6 +1,7 @@
 import type { CommandHandler } from '../../lib/command.js';
 import { UsageError } from '../../lib/errors.js';
 import type { StageName } from '../../lib/pipeline/plan.js';
+import type { PipelineProgress } from '../../lib/pipeline/runner.js';
 
 /** What `mlp deploy` is given: src/commands/deploy.ts declares the flags, and defineCommand checks they match. */
 interface DeployOptions {
@@ -61,8 +62,30 @@ const deploy: CommandHandler<DeployOptions> = async (context, options) => {
     );
     return;
   }
+  // Inside a GitHub Actions run: credentials in the config masked first, the step summary and outputs written last.
+  const actions = context.output.actions?.core;
+  if (actions) {
+    const { maskConfiguredEnv } = await import('../../lib/github-actions/masking.js');
+    maskConfiguredEnv(actions, [...project.config.services.map((service) => service.env), project.config.training?.env]);
+  }
+  const progress: PipelineProgress = { results: {}, seconds: {} };
+  const report = async (error: unknown): Promise<void> => {
+    if (!actions) return;
+    const { reportDeploy } = await import('../../lib/github-actions/report.js');
+    await reportDeploy(actions, { project, plan, progress, run: context }, error);
+  };
   // The whole run, training included: a second deploy of the project must not build or apply alongside this one.
-  await withProjectLock(context, 'deploy', { wait: options.wait === true, signal: context.signal }, () => runPipeline(context, plan));
-  context.output.result({ project: project.config.name, profile: project.profile, plan }, '');
+  const results = await withProjectLock(context, 'deploy', { wait: options.wait === true, signal: context.signal }, () =>
+    runPipeline(context, plan, undefined, progress),
+  ).catch(async (error: unknown) => {
+    await report(error);
+    throw error;
+  });
+  await report(undefined);
+  // On this machine the service's own page (serving/src/routes/ui.ts) is the quickest way to look at the model.
+  const pages = results.deploy?.target === 'local' ? results.deploy.services.map(({ service, url }) => ({ service, url: `${url}/` })) : [];
+  context.output.result({ project: project.config.name, profile: project.profile, plan, ...(pages.length > 0 ? { pages } : {}) }, () =>
+    pages.map(({ service, url }) => `${service}: try the model at ${url}`).join('\n'),
+  );
 };
 export default deploy;

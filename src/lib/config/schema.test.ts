@@ -102,6 +102,37 @@ describe('configSchema', () => {
     ]);
   });
 
+  it('routes services by expose.path through one Ingress only when they agree on host and class, each prefix once', () => {
+    const routed = (name: string, expose: object) => ({ name, model: { source: 'training' }, expose: { type: 'ingress', ...expose } });
+    const ok = configSchema.safeParse({
+      ...minimal,
+      services: [routed('a', { path: '/a', ingressClassName: 'alb' }), routed('b', { path: '/b', ingressClassName: 'alb' })],
+    });
+    expect(ok.success).toBe(true);
+    const bad = configSchema.safeParse({
+      ...minimal,
+      services: [
+        routed('a', { path: '/a', ingressClassName: 'alb' }),
+        routed('b', { path: '/a', ingressClassName: 'nginx' }),
+        routed('c', { path: 'c/' }),
+        { name: 'd', model: { source: 'training' }, expose: { type: 'nlb', path: '/d' } },
+      ],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'services.2.expose.path: must be a URL path such as /fraud: "/" and segments of letters, digits, ".", "_", "~" and "-", no trailing "/"',
+      'services.3.expose.path: is only used with type: ingress (type is nlb)',
+    ]);
+    const clash = configSchema.safeParse({
+      ...minimal,
+      services: [routed('a', { path: '/a', ingressClassName: 'alb' }), routed('b', { path: '/a', ingressClassName: 'nginx' })],
+    });
+    expect(clash.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)).toEqual([
+      'services.1.expose.ingressClassName: is "nginx" but services[0].expose.ingressClassName is "alb"; the services routed by expose.path share one Ingress, so give them the same ingressClassName',
+      'services.1.expose.path: duplicates services[0].expose.path "/a"; each service needs its own prefix',
+    ]);
+  });
+
   it('rejects unknown keys, a wrong apiVersion and no services', () => {
     expect(paths(configSchema.safeParse({ ...minimal, apiVersion: 'mlp/v2', extra: 1 }))).toEqual(['apiVersion', '']);
     expect(paths(configSchema.safeParse({ ...minimal, services: [] }))).toEqual(['services']);

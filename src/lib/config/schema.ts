@@ -73,6 +73,8 @@ function uniqueNames(what: string) {
   };
 }
 const whenList = { when: (payload: z.core.ParsePayload) => Array.isArray(payload.value) };
+/** Cross-service checks run on services that are each valid, so one wrong field is not reported twice. */
+const whenValid = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
 
 const resources = z
   .strictObject({
@@ -308,9 +310,19 @@ export const exposeSchema = z
       .describe(
         "IngressClass (type ingress); default: the cluster's default class. With alb the ALB gets internet-facing, IP targets and /ready health checks.",
       ),
+    path: z
+      .string()
+      .max(200)
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, {
+        error: 'must be a URL path such as /fraud: "/" and segments of letters, digits, ".", "_", "~" and "-", no trailing "/"',
+      })
+      .optional()
+      .describe(
+        "Path prefix (type ingress): the services that set one share one Ingress named after the project, each under its prefix (seed 000's gateway), and the serving app answers under it (BASE_PATH). They must agree on host and ingressClassName.",
+      ),
   })
   .superRefine((expose, ctx) => {
-    for (const key of ['host', 'ingressClassName'] as const) {
+    for (const key of ['host', 'ingressClassName', 'path'] as const) {
       if (expose[key] !== undefined && expose.type !== 'ingress') {
         ctx.addIssue({
           code: 'custom',
@@ -345,8 +357,38 @@ const configShape = {
   build: buildSchema.prefault({}),
   deploy: deploySchema.prefault({}),
   training: trainingSchema.optional(),
-  services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), whenList),
+  services: z.array(serviceSchema).min(1).superRefine(uniqueNames('services'), whenList).superRefine(oneSharedIngress, whenValid),
 };
+
+/** The services routed by path share one Ingress: one host, one class, and each prefix once. */
+function oneSharedIngress(services: readonly z.output<typeof serviceSchema>[], ctx: z.core.$RefinementCtx<readonly unknown[]>): void {
+  const routed = services.map((service, index) => ({ service, index })).filter(({ service }) => service.expose?.path !== undefined);
+  const [first] = routed;
+  if (first === undefined) return;
+  const paths = new Map<string, number>();
+  for (const { service, index } of routed) {
+    const expose = service.expose!;
+    for (const key of ['host', 'ingressClassName'] as const) {
+      if (expose[key] !== first.service.expose![key]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'expose', key],
+          input: expose[key],
+          message: `is ${JSON.stringify(expose[key] ?? null)} but services[${first.index}].expose.${key} is ${JSON.stringify(first.service.expose![key] ?? null)}; the services routed by expose.path share one Ingress, so give them the same ${key}`,
+        });
+      }
+    }
+    const earlier = paths.get(expose.path!);
+    if (earlier !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'expose', 'path'],
+        input: expose.path,
+        message: `duplicates services[${earlier}].expose.path "${expose.path}"; each service needs its own prefix`,
+      });
+    } else paths.set(expose.path!, index);
+  }
+}
 
 /** The resolved configuration (after profiles and overrides): what every stage reads. */
 export const configSchema = z.strictObject(configShape);

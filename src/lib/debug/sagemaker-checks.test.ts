@@ -130,6 +130,8 @@ describe('InvokeEndpoint', () => {
     expect(endpointRequestBody({ features: [1, 0.5] }, 'application/json')).toBe('{"instances":[[1,0.5]]}');
     expect(endpointRequestBody({ features: [1, 0.5] }, 'text/csv')).toBe('1,0.5');
     expect(endpointRequestBody({ instances: [[1]] }, 'application/json')).toBe('{"instances":[[1]]}');
+    // The app holds features as float32 and writes them so; the same bytes, or the endpoint sees two requests.
+    expect(endpointRequestBody({ features: [0.21, 2] }, 'text/csv')).toBe(`${Math.fround(0.21)},2`);
   });
 
   it('passes with status and latency, fails "throttled" on ThrottlingException, and with the message otherwise', () => {

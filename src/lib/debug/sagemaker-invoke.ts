@@ -7,18 +7,25 @@ import { resolveRegion, sagemakerRuntimeClient, toMlpError, type AwsEnv } from '
 import type { ServiceConfig } from '../config/schema.js';
 import { MlpError } from '../errors.js';
 import type { CheckRecord } from './check.js';
+import type { ModelTask } from '../../../serving/src/model-metadata.js';
+import { encodeRows } from '../../../serving/src/sagemaker-codec.js';
+import { taskEndpointRequest } from '../../../serving/src/sagemaker-task-codec.js';
 
 type ContentType = 'application/json' | 'text/csv';
 
 /**
  * The endpoint's request for a smoke body. The smoke request is made for the serving app (`{"features": [...]}`), and
  * the app hands the endpoint `{"instances": [[...]]}` or a CSV row (serving/src/sagemaker-codec.ts): so is this one.
+ * A recommendation or forecast model's body is encoded as the app encodes it (serving/src/sagemaker-task-codec.ts).
  * Any other body is sent as it is.
  */
-export function endpointRequestBody(body: unknown, contentType: ContentType): string {
+export function endpointRequestBody(body: unknown, contentType: ContentType, task: ModelTask = { type: 'classification' }): string {
+  const forTask = taskEndpointRequest(body, task);
+  if (forTask !== undefined) return forTask;
   const features = (body as { features?: unknown } | null)?.features;
-  if (Array.isArray(features) && features.every((value) => typeof value === 'number')) {
-    return contentType === 'text/csv' ? features.join(',') : JSON.stringify({ instances: [features] });
+  if (Array.isArray(features) && features.length > 0 && features.every((value) => typeof value === 'number')) {
+    // As float32, as the app parses them: 0.21 goes out as 0.20999999344348907 from the pods, and so from here.
+    return encodeRows(Float32Array.from(features as number[]), 1, features.length, contentType);
   }
   return typeof body === 'string' ? body : JSON.stringify(body);
 }

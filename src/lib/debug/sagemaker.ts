@@ -4,7 +4,10 @@
  * region and endpoint the running pods use, a real InvokeEndpoint from here, and the service's own /ready. The
  * checks of one service run in that order; the cluster ones apply to the eks target only.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
+import { parseModelMetadata, type ModelTask } from '../../../serving/src/model-metadata.js';
 import type { MlpConfig, ModelSource, ServiceConfig } from '../config/schema.js';
 import { selectServices } from '../config/select-services.js';
 import type { CommandContext } from '../context.js';
@@ -19,13 +22,17 @@ import { endpointRequestBody, invokeEndpoint, invokeRecord, smokeBody } from './
 import { endpointEnvRecord, podEnv, regionRecord } from './sagemaker-pod-env.js';
 import { readyRecord } from './sagemaker-ready.js';
 
+async function readModelMetadataFile(file: string) {
+  return parseModelMetadata(JSON.parse(await readFile(file, 'utf8')), file);
+}
+
 type SageMakerModel = Extract<ModelSource, { source: 'sagemaker' }>;
 type SageMakerService = ServiceConfig & { model: SageMakerModel };
 
 const isSageMakerBacked = (service: ServiceConfig): service is SageMakerService => service.model.source === 'sagemaker';
 
 const sagemaker: DebugTopic = async (context, request) => {
-  const { config } = await context.loadConfig();
+  const { config, dir } = await context.loadConfig();
   const selected = selectServices(config, request.services);
   const backed = selected.filter(isSageMakerBacked);
   if (backed.length === 0) {
@@ -33,12 +40,30 @@ const sagemaker: DebugTopic = async (context, request) => {
     return [{ check: 'sagemaker.services', status: 'skip', saw: `${which} SageMaker backend (services[].model.source: sagemaker)` }];
   }
   const records: CheckRecord[] = [];
-  for (const service of backed) records.push(...(await checkService(context, config, service)));
+  for (const service of backed) records.push(...(await checkService(context, config, service, await modelTask(dir, service))));
   return records;
 };
 export default sagemaker;
 
-async function checkService(context: CommandContext, config: MlpConfig, service: SageMakerService): Promise<CheckRecord[]> {
+/**
+ * What the service's metadata.json says the model does, to encode the smoke body as the serving app would; a file
+ * that is missing or wrong is the build's to report (it refuses to build such an image), so here it is a classifier.
+ */
+async function modelTask(dir: string, service: SageMakerService): Promise<ModelTask> {
+  if (service.model.metadata === undefined) return { type: 'classification' };
+  try {
+    return (await readModelMetadataFile(path.resolve(dir, service.model.metadata))).task;
+  } catch {
+    return { type: 'classification' };
+  }
+}
+
+async function checkService(
+  context: CommandContext,
+  config: MlpConfig,
+  service: SageMakerService,
+  task: ModelTask,
+): Promise<CheckRecord[]> {
   const { endpoint, contentType } = service.model;
   const region = config.aws.region;
   const { env } = context.io;
@@ -50,7 +75,7 @@ async function checkService(context: CommandContext, config: MlpConfig, service:
     ),
     body === undefined
       ? Promise.resolve(invokeRecord(service.name, endpoint, undefined))
-      : invokeEndpoint(endpoint, contentType, endpointRequestBody(body, contentType), region, env, context.signal).then((outcome) =>
+      : invokeEndpoint(endpoint, contentType, endpointRequestBody(body, contentType, task), region, env, context.signal).then((outcome) =>
           invokeRecord(service.name, endpoint, outcome),
         ),
   ]);

@@ -28,13 +28,17 @@ import { fetchWithin } from '../http.js';
 import { readBuildRecord } from '../image/build-record.js';
 import { containerKey, recordRelease } from '../pipeline/run-releases.js';
 import { cpuMillis, memoryBytes } from '../render/quantities.js';
+import { maskSecret } from '../github-actions/masking.js';
 import type { LocalDeployResult } from './deploy-result.js';
+import { containerAwsCredentials, credentialsRunningOut } from './local-aws-credentials.js';
 import { sameRelease, serviceConfigHash, type ReleaseIdentity } from './release-identity.js';
 
 const CONTAINER_PORT = 8080;
 const LOG_LINES = 20;
 /** The serviceConfigHash a container was started with: half of its release identity (the image id is the other). */
 const RELEASE_CONFIG_LABEL = 'dev.mlp.config-hash';
+/** When the AWS session a SageMaker-backed container was given runs out (local-aws-credentials.ts). */
+const CREDENTIALS_EXPIRY_LABEL = 'dev.mlp.aws-credentials-expire';
 
 export const containerName = (project: string, service: string): string => `mlp-${project}-${service}`;
 const previousName = (name: string): string => `${name}-previous`;
@@ -42,17 +46,6 @@ export const serviceUrl = (service: ServiceConfig): string => `http://127.0.0.1:
 
 export function localServices(project: ProjectConfig): ServiceConfig[] {
   const services = project.config.services;
-  for (const service of services) {
-    if (service.model.source === 'sagemaker') {
-      throw new MlpError(
-        'config',
-        `Service ${service.name} proxies the SageMaker endpoint ${service.model.endpoint}; the local target runs ONNX models only.`,
-        {
-          hint: 'deploy it with --target eks, or skip the deploy stage locally (--skip-deploy)',
-        },
-      );
-    }
-  }
   const ports = new Map<number, string>();
   for (const service of services) {
     const other = ports.get(service.port);
@@ -109,12 +102,17 @@ async function deployService(
   const release: ReleaseIdentity = { image: built.id, config: serviceConfigHash(project.config, service) };
   const current = await containerState(cli, name);
   const running = current && { image: current.imageId, config: current.labels[RELEASE_CONFIG_LABEL] };
-  if (current?.running && sameRelease(running, release) && (await isReady(url))) {
+  const renew = credentialsRunningOut(current?.labels[CREDENTIALS_EXPIRY_LABEL]);
+  if (current?.running && sameRelease(running, release) && !renew && (await isReady(url))) {
     context.output.info(`${service.name}: ${name} already runs ${image} with this configuration; unchanged`);
     return { service: service.name, container: name, image, url, action: 'unchanged' };
   }
-  if (current?.running && running?.image === release.image)
+  if (current?.running && sameRelease(running, release) && renew)
+    context.output.info(`${service.name}: the AWS session of ${name} runs out soon; replacing it with a new one`);
+  else if (current?.running && running?.image === release.image)
     context.output.info(`${service.name}: the configuration changed; replacing ${name}`);
+  // Before anything is stopped: no credentials means nothing changes.
+  const aws = await sagemakerEnv(context, project, service);
 
   if (await containerState(cli, previousName(name))) await removeContainer(cli, previousName(name));
   if (current) {
@@ -124,7 +122,7 @@ async function deployService(
   // Environment through a file that only root can read, deleted at once: service.env can hold credentials.
   const envDir = await mkdtemp(path.join(tmpdir(), 'mlp-env-'));
   const envFile = path.join(envDir, 'env');
-  const env = { PORT: String(CONTAINER_PORT), ...(service.env ?? {}) };
+  const env = { PORT: String(CONTAINER_PORT), ...(aws?.env ?? {}), ...(service.env ?? {}) };
   await writeFile(
     envFile,
     Object.entries(env)
@@ -143,6 +141,7 @@ async function deployService(
         'dev.mlp.service': service.name,
         'dev.mlp.content-hash': record!.contentHash,
         [RELEASE_CONFIG_LABEL]: release.config,
+        ...(aws?.expiresAt ? { [CREDENTIALS_EXPIRY_LABEL]: aws.expiresAt.toISOString() } : {}),
       },
       limits: containerLimits(service),
     });
@@ -157,6 +156,36 @@ async function deployService(
   }
   context.output.info(`${service.name}: ready on ${url}`);
   return { service: service.name, container: name, image, url, action: 'started' };
+}
+
+/**
+ * A SageMaker-backed service's settings, as the Deployment gives them (render-context.ts), and a short-lived AWS
+ * session for its calls (local-aws-credentials.ts), masked on GitHub Actions before anything could print it.
+ */
+async function sagemakerEnv(
+  context: CommandContext,
+  project: ProjectConfig,
+  service: ServiceConfig,
+): Promise<{ env: Record<string, string>; expiresAt: Date | undefined } | undefined> {
+  const { model } = service;
+  if (model.source !== 'sagemaker') return undefined;
+  const region = project.config.aws.region;
+  const session = await containerAwsCredentials(context.io.env, region, context.signal);
+  for (const secret of [session.env.AWS_SECRET_ACCESS_KEY, session.env.AWS_SESSION_TOKEN]) maskSecret(context.output.actions?.core, secret);
+  const expiry = session.expiresAt ? `, until ${session.expiresAt.toISOString()}` : '';
+  context.output.info(
+    `${service.name}: AWS credentials for the container: ${session.source === 'session' ? "mlp's own session" : 'an STS session'}${expiry} (env file, never argv)`,
+  );
+  return {
+    env: {
+      MODEL_NAME: service.name,
+      SAGEMAKER_ENDPOINT: model.endpoint,
+      SAGEMAKER_CONTENT_TYPE: model.contentType,
+      AWS_REGION: region,
+      ...session.env,
+    },
+    expiresAt: session.expiresAt,
+  };
 }
 
 /** services[].resources.limits as the engine's --cpus and --memory: the container gets what a pod would. */

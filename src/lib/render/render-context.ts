@@ -31,6 +31,14 @@ export interface ProjectContext {
   labels: Labels;
   quota: { requestsCpu: string; requestsMemory: string; limitsCpu: string; limitsMemory: string; pods: string };
   limitRange: Resources;
+  /** The project's Ingress, routing each expose.path to its service (enabled when a service has one). */
+  ingress: {
+    enabled: boolean;
+    alb: boolean;
+    host: string | null;
+    ingressClassName: string | null;
+    paths: Array<{ path: string; pathType: 'Prefix'; backend: { service: { name: string; port: { name: 'http' } } } }>;
+  };
 }
 
 /** One service's objects (templates/k8s/service). */
@@ -62,12 +70,14 @@ export interface ServiceContext {
     SAGEMAKER_ENDPOINT: string | null;
     SAGEMAKER_CONTENT_TYPE: string | null;
     AWS_REGION: string | null;
+    BASE_PATH: string | null;
   };
   /** cluster.awsCredentialsSecret, for services with a SageMaker backend (the Deployment's env references its keys). */
   awsCredentialsSecret: string | null;
   autoscaling: { enabled: boolean; min: number; max: number; targetCPU: number; targetMemory: number | null };
   rollout: { progressDeadlineSeconds: number; terminationGracePeriodSeconds: number };
-  expose: { ingress: boolean; nlb: boolean; alb: boolean; host: string | null; ingressClassName: string | null };
+  /** ownIngress: type ingress without a path (with a path the project's Ingress routes it). */
+  expose: { ownIngress: boolean; nlb: boolean; alb: boolean; host: string | null; ingressClassName: string | null };
   monitoring: { serviceMonitor: boolean };
 }
 
@@ -184,6 +194,24 @@ export function projectContext(config: MlpConfig): ProjectContext {
       pods: String(pods.reduce((total, p) => total + p.count, 0)),
     },
     limitRange: DEFAULT_RESOURCES,
+    ingress: sharedIngress(config),
+  };
+}
+
+/** The schema made the routed services agree on host and class, so the first one's are everyone's. */
+function sharedIngress(config: MlpConfig): ProjectContext['ingress'] {
+  const routed = config.services.filter((service) => service.expose?.type === 'ingress' && service.expose.path !== undefined);
+  const expose = routed[0]?.expose;
+  return {
+    enabled: routed.length > 0,
+    alb: expose?.ingressClassName === 'alb',
+    host: expose?.host ?? null,
+    ingressClassName: expose?.ingressClassName ?? null,
+    paths: routed.map((service) => ({
+      path: service.expose!.path!,
+      pathType: 'Prefix' as const,
+      backend: { service: { name: service.name, port: { name: 'http' as const } } },
+    })),
   };
 }
 
@@ -247,6 +275,7 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
       SAGEMAKER_ENDPOINT: model.source === 'sagemaker' ? model.endpoint : null,
       SAGEMAKER_CONTENT_TYPE: model.source === 'sagemaker' ? model.contentType : null,
       AWS_REGION: model.source === 'sagemaker' ? config.aws.region : null,
+      BASE_PATH: expose === 'ingress' ? (service.expose?.path ?? null) : null,
     },
     // Only the services that call AWS themselves (the SageMaker backend) are given the credentials.
     awsCredentialsSecret: model.source === 'sagemaker' ? (config.cluster?.awsCredentialsSecret ?? null) : null,
@@ -262,7 +291,7 @@ export function serviceContext(config: MlpConfig, service: ServiceConfig, image:
       terminationGracePeriodSeconds: Math.ceil((delayMs + timeoutMs) / 1000) + GRACE_MARGIN_SECONDS,
     },
     expose: {
-      ingress: expose === 'ingress',
+      ownIngress: expose === 'ingress' && service.expose?.path === undefined,
       nlb: expose === 'nlb',
       alb: expose === 'ingress' && service.expose?.ingressClassName === 'alb',
       host: service.expose?.host ?? null,

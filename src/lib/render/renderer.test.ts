@@ -250,6 +250,27 @@ describe('renderManifests on examples/fraud', () => {
     expect(external!.metadata.annotations).toMatchObject({ 'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip' });
   });
 
+  it('routes the services with expose.path through one project Ingress, and tells each its BASE_PATH', async () => {
+    const { objects } = await render(withService('    expose: { type: ingress, ingressClassName: alb, path: /fraud }\n'));
+    const [ingress, ...others] = ofKind(objects, 'Ingress');
+    expect(others).toEqual([]);
+    expect(ingress!.metadata.name).toBe('fraud');
+    expect(ingress!.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'fraud', 'mlp.dev/project': 'fraud' });
+    expect(ingress!.spec).toEqual({
+      ingressClassName: 'alb',
+      rules: [
+        { http: { paths: [{ path: '/fraud', pathType: 'Prefix', backend: { service: { name: 'fraud', port: { name: 'http' } } } }] } },
+      ],
+    });
+    const container = one(objects, 'Deployment').spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'BASE_PATH', value: '/fraud' });
+    // Without a path, no BASE_PATH and the service's own Ingress.
+    const own = await render(withService('    expose: { type: ingress }\n'));
+    expect(one(own.objects, 'Deployment').spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain(
+      'BASE_PATH',
+    );
+  });
+
   it('renders a ServiceMonitor only when told the CRD exists', async () => {
     expect(ofKind((await render()).objects, 'ServiceMonitor')).toEqual([]);
     const { objects } = await render(undefined, { serviceMonitor: true });
