@@ -123,4 +123,14 @@ describe('the metadata.json schema', () => {
       'task.users: got 0, expected the number of user ids (ids are 0 … users-1)',
     ]);
   });
+
+  it("keeps the page's per-feature hints, and checks them", () => {
+    const base = { model_name: 'm', model_version: '1', feature_names: ['a', 'b'], classes: [0, 1] };
+    const hinted = parseModelMetadata({ ...base, feature_types: { a: 'integer' }, feature_examples: { a: 3, b: 0.5 } }, 'metadata.json');
+    expect([hinted.feature_types, hinted.feature_examples]).toEqual([{ a: 'integer' }, { a: 3, b: 0.5 }]);
+    expect(problems(modelMetadataSchema, { ...base, feature_types: { a: 'text' }, feature_examples: { b: 'x' } })).toEqual([
+      'feature_types.a: got "text", expected "number", "integer" or "boolean"',
+      'feature_examples.b: got "x", expected a number',
+    ]);
+  });
 });

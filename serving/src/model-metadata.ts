@@ -128,6 +128,9 @@ const metadataFields = z.object(
     classes: z.optional(classes),
     training_metrics: z._default(trainingMetrics, {}),
     created_at: z._default(z.nullable(createdAt), null),
+    // Hints for the page's form (serving/src/ui), keyed by feature name: what a value is, and one to try.
+    feature_types: z.optional(z.record(z.string(), z.enum(['number', 'integer', 'boolean'], expected('"number", "integer" or "boolean"')))),
+    feature_examples: z.optional(z.record(z.string(), z.number(expected('a number')))),
   },
   expected('a JSON object'),
 );

@@ -209,6 +209,8 @@ export function buildOpenApiDocument(metadata: ModelMetadata | undefined): Schem
             loaded_at: { type: 'string', format: 'date-time' },
             backend: { enum: ['onnx', 'sagemaker'] },
             sagemaker_endpoint: { type: 'string', description: 'The endpoint a SageMaker backend calls.' },
+            feature_types: { type: 'object', additionalProperties: { enum: ['number', 'integer', 'boolean'] } },
+            feature_examples: { type: 'object', additionalProperties: { type: 'number' } },
             task: { type: 'object', properties: { type: { enum: ['classification', 'recommendation', 'forecast'] } } },
           },
         },

@@ -26,7 +26,9 @@ export async function clusterForRun(context: CommandContext): Promise<KubeClient
   const { config } = await context.loadConfig();
   return oncePerRun(context, 'cluster', async () => {
     const { openKubeClient } = await import('./kube/client.js');
-    return openKubeClient(config, context.io.env, context.signal);
+    const { maskSecret } = await import('./github-actions/masking.js');
+    // An EKS bearer token is a credential: masked on GitHub Actions before anything could print it.
+    return openKubeClient(config, context.io.env, context.signal, (token) => maskSecret(context.output.actions?.core, token));
   });
 }
 

@@ -38,6 +38,8 @@ export function opsRoutes({ model, metrics }: AppDeps): Hono {
       backend: backend.kind,
       ...(backend.endpoint === undefined ? {} : { sagemaker_endpoint: backend.endpoint }),
       task: metadata.task,
+      ...(metadata.feature_types === undefined ? {} : { feature_types: metadata.feature_types }),
+      ...(metadata.feature_examples === undefined ? {} : { feature_examples: metadata.feature_examples }),
     });
   });
 

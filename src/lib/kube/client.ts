@@ -182,8 +182,11 @@ export async function openKubeClient(
   config: Pick<MlpConfig, 'cluster' | 'deploy' | 'aws'>,
   env: Record<string, string | undefined>,
   signal?: AbortSignal,
+  onToken?: (token: string) => void,
 ): Promise<KubeClient> {
-  return KubeClient.forAccess(await clusterAccess(config, env, signal));
+  const access = await clusterAccess(config, env, signal);
+  if (access.kind === 'eks') onToken?.(access.token);
+  return KubeClient.forAccess(access);
 }
 
 /** A kubeconfig for an EKS cluster, in memory: endpoint, CA and the STS-signed token. */

@@ -73,6 +73,13 @@ describe('withProjectLock on the local target', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  const until = async (condition: () => boolean) => {
+    for (let tries = 0; !condition(); tries += 1) {
+      if (tries > 200) throw new Error('condition not met in 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
   it('refuses a second operation with the locked error, and with wait runs it after the first', async () => {
     const [a, b, c] = await Promise.all([contextForTest(dir, env), contextForTest(dir, env), contextForTest(dir, env)]);
     const signal = new AbortController().signal;
@@ -84,13 +91,14 @@ describe('withProjectLock on the local target', () => {
       await held;
       order.push('first done');
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Until the first holds the lock (a fixed sleep is too short on a loaded machine).
+    await until(() => order.includes('first'));
     const refused = await withProjectLock(b, 'scale', { wait: false, signal }, async () => 'ran').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(MlpError);
     expect((refused as MlpError).exitCode).toBe(7);
     expect((refused as MlpError).message).toContain('Another deploy of locky is running');
     const waited = withProjectLock(c, 'rollback', { wait: true, signal }, async () => order.push('waited'));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await until(() => (c.io.stderr as unknown as { text: string }).text.includes('waiting for'));
     release();
     await Promise.all([first, waited]);
     expect(order).toEqual(['first', 'first done', 'waited']);
