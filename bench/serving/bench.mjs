@@ -319,6 +319,13 @@ async function wrk(port, scenario, seconds) {
 }
 
 // ---------------------------------------------------------------------------------------------- main
+/** mlp's ml_model_run_requests histogram: how many requests its model runs served (micro-batching), so far. */
+async function modelRunTotals(port) {
+  const answer = await request(port, 'GET', '/metrics');
+  const read = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(answer.body ?? '')?.[1]);
+  return { sum: read('ml_model_run_requests_sum'), count: read('ml_model_run_requests_count') };
+}
+
 async function benchServer(server) {
   console.error(`\n== ${server.label}`);
   const readySamples = [];
@@ -339,6 +346,7 @@ async function benchServer(server) {
       console.error(`   warm-up ${scenario.path}: ${w.failed ? 'wrk failed' : `${w.reqPerSec.toFixed(0)} req/s`}`);
     }
     for (const scenario of server.scenarios) {
+      const batching = server.name.startsWith('mlp') && scenario.path === '/predict' ? await modelRunTotals(handle.port) : undefined;
       const runs = [];
       for (let i = 0; i < RUNS; i += 1) {
         const run = await wrk(handle.port, scenario, DURATION);
@@ -370,6 +378,12 @@ async function benchServer(server) {
         failedRuns: runs.length - ok.length + (RUNS - runs.length),
         runs: runs.map(({ wrkText, ...rest }) => ({ ...rest, wrkText })),
       };
+      if (batching) {
+        const after = await modelRunTotals(handle.port);
+        const mean = (after.sum - batching.sum) / (after.count - batching.count);
+        record.scenarios[scenario.id].meanRequestsPerModelRun = Number.isFinite(mean) ? Number(mean.toFixed(2)) : null;
+        console.error(`   ${scenario.id}: ${Number.isFinite(mean) ? mean.toFixed(2) : '?'} requests per model run (ml_model_run_requests)`);
+      }
       if (handle.exitedRef()) break;
     }
     record.memory = memoryOf(handle.child.pid);

@@ -18,7 +18,12 @@ export interface ServingMetrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   observePrediction(metadata: ModelMetadata, labels: readonly ClassLabel[], seconds: number): void;
   setModelLoaded(metadata: ModelMetadata, epochSeconds: number): void;
+  /** One model run: how many requests micro-batching coalesced into it, and their rows. */
+  readonly observeModelRun: (requests: number, rows: number) => void;
 }
+
+/** Requests or rows per model run: 1 when idle, up to the coalescing cap (256 rows) under load. */
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
   const registry = new Registry();
@@ -48,6 +53,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
     help: 'Time the backend took for one batch prediction, in seconds.',
     labelNames: ['model', 'version'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const runRequests = new Histogram({
+    name: 'ml_model_run_requests',
+    help: 'Requests served by one model run: micro-batching coalesces the concurrent ones (1 without load).',
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const runRows = new Histogram({
+    name: 'ml_model_run_rows',
+    help: 'Rows in one model run.',
+    buckets: BATCH_BUCKETS,
     registers: [registry],
   });
   const loadTimestamp = new Gauge({
@@ -88,6 +105,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
         }
         child.inc();
       }
+    },
+    observeModelRun(requests, rows) {
+      runRequests.observe(requests);
+      runRows.observe(rows);
     },
     setModelLoaded(metadata, epochSeconds) {
       loadTimestamp.labels(metadata.model_name, metadata.model_version).set(epochSeconds);

@@ -16,6 +16,8 @@ export interface OnnxBackendOptions {
    * hand-off latency, and the pod's CPU is better spent on concurrent requests. Default 1.
    */
   intraOpThreads?: number;
+  /** Each model run's size (run-coalescing.ts): the server's ml_model_run_requests histogram. */
+  onRun?: (requests: number, rows: number) => void;
 }
 
 /** Output names skl2onnx uses, then the names other converters use, before falling back to the tensor types. */
@@ -73,7 +75,7 @@ export async function loadOnnxBackend(options: OnnxBackendOptions): Promise<Mode
     return { labels, probabilities };
   }
 
-  const predict = coalesceRuns(run, featureCount, classCount);
+  const predict = coalesceRuns(run, featureCount, classCount, options.onRun);
 
   return {
     kind: 'onnx',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServingError } from './errors.js';
-import { featureLayout, parseBatchBody, parsePredictBody, parseV2InferBody } from './request-parsing.js';
+import { featureLayout, parseBatchBody, parsePredictBody } from './request-parsing.js';
 
 const layout = featureLayout(['a', 'b', 'c']);
 
@@ -107,54 +107,5 @@ describe('parseBatchBody', () => {
     const problem = failure(() => parseBatchBody(body, layout));
     expect(problem).toMatchObject({ status: 422, field });
     expect(problem.message).toMatch(message);
-  });
-});
-
-describe('parseV2InferBody', () => {
-  const tensor = (extra: Record<string, unknown> = {}) => ({
-    inputs: [{ name: 'input', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6], ...extra }],
-  });
-
-  it('accepts flat and nested data', () => {
-    expect([...parseV2InferBody(tensor(), layout, 'input').rows]).toEqual([1, 2, 3, 4, 5, 6]);
-    const nested = parseV2InferBody(
-      tensor({
-        data: [
-          [1, 2, 3],
-          [4, 5, 6],
-        ],
-      }),
-      layout,
-      'input',
-    );
-    expect([...nested.rows]).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(nested.rowCount).toBe(2);
-  });
-
-  it('passes id and requested outputs through', () => {
-    const request = parseV2InferBody({ ...tensor(), id: 'x', outputs: [{ name: 'label' }] }, layout, 'input');
-    expect(request).toMatchObject({ id: 'x', outputs: ['label'] });
-  });
-
-  it.each([
-    [{ inputs: [] }, 'inputs'],
-    [tensor({ name: 'other' }), 'inputs[0].name'],
-    [tensor({ datatype: 'BYTES' }), 'inputs[0].datatype'],
-    [tensor({ shape: [2, 4] }), 'inputs[0].shape'],
-    [tensor({ shape: [0, 3], data: [] }), 'inputs[0].shape'],
-    [tensor({ data: [1, 2, 3] }), 'inputs[0].data'],
-    [tensor({ data: [1, 2, 3, 4, 5, 'x'] }), 'inputs[0].data[5]'],
-    [
-      tensor({
-        data: [
-          [1, 2, 3],
-          [4, 5],
-        ],
-      }),
-      'inputs[0].data[1]',
-    ],
-    [{ ...tensor(), outputs: [{ name: 'nope' }] }, 'outputs[0].name'],
-  ])('rejects %j as 422 at %s', (body, field) => {
-    expect(failure(() => parseV2InferBody(body, layout, 'input'))).toMatchObject({ status: 422, field });
   });
 });

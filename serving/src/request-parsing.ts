@@ -1,5 +1,6 @@
 /**
- * Turns the JSON bodies of /predict, /batch_predict and /v2/.../infer into one row-major Float32Array.
+ * Turns the JSON bodies of /predict and /batch_predict into one row-major Float32Array (v2/infer-request.ts does
+ * /v2/.../infer, with the same value rules: toFloat32).
  *
  * Hand-written rather than zod: validation and the copy into the tensor buffer are one loop, and the first
  * problem found becomes the 422 with its field path (`inputs.amount[2]`) without mapping zod issues. Measured
@@ -28,14 +29,6 @@ export interface RowsRequest {
   requestId: string | undefined;
   /** Which body shape /predict received: the `features` shape gets a single-row answer. */
   shape: 'features' | 'inputs' | 'instances';
-}
-
-export interface V2InferRequest {
-  rows: Float32Array;
-  rowCount: number;
-  id: string | undefined;
-  /** Requested output names; undefined means all. */
-  outputs: readonly string[] | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -69,71 +62,6 @@ export function parseBatchBody(body: unknown, layout: FeatureLayout): RowsReques
 const PREDICT_FEATURES_KEYS = new Set(['features', 'request_id', 'return_probabilities']);
 const PREDICT_INPUTS_KEYS = new Set(['inputs', 'request_id', 'return_probabilities']);
 const BATCH_KEYS = new Set(['instances', 'request_id', 'return_probabilities']);
-const V2_KEYS = new Set(['id', 'inputs', 'outputs', 'parameters']);
-const V2_INPUT_KEYS = new Set(['name', 'shape', 'datatype', 'data', 'parameters']);
-/** Every numeric v2 datatype converts exactly or closely enough to float32, which is what the model takes. */
-const V2_NUMERIC_TYPES = new Set(['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
-export const V2_OUTPUT_NAMES = ['label', 'probabilities'] as const;
-
-/** POST /v2/models/{name}/infer (Open Inference Protocol v2): one tensor `[rows, features]`, flat or nested data. */
-export function parseV2InferBody(body: unknown, layout: FeatureLayout, inputName: string): V2InferRequest {
-  const object = expectObject(body);
-  rejectUnknownKeys(object, V2_KEYS);
-  const { id, inputs, outputs, parameters } = object;
-  if (id !== undefined && typeof id !== 'string') throw invalidField('id', `expected a string, got ${describe(id)}`);
-  if (parameters !== undefined && !isObject(parameters))
-    throw invalidField('parameters', `expected an object, got ${describe(parameters)}`);
-  if (!Array.isArray(inputs) || inputs.length !== 1) {
-    throw invalidField('inputs', `expected an array with exactly one tensor named "${inputName}"`);
-  }
-  const tensor = inputs[0] as unknown;
-  if (!isObject(tensor)) throw invalidField('inputs[0]', `expected an object, got ${describe(tensor)}`);
-  rejectUnknownKeys(tensor, V2_INPUT_KEYS, 'inputs[0].');
-  if (tensor.name !== inputName) throw invalidField('inputs[0].name', `expected "${inputName}", got ${describe(tensor.name)}`);
-  if (typeof tensor.datatype !== 'string' || !V2_NUMERIC_TYPES.has(tensor.datatype)) {
-    throw invalidField('inputs[0].datatype', `expected a numeric datatype such as "FP32", got ${describe(tensor.datatype)}`);
-  }
-  const featureCount = layout.names.length;
-  const shape = tensor.shape;
-  if (!Array.isArray(shape) || shape.length !== 2 || !Number.isInteger(shape[0]) || (shape[0] as number) < 1 || shape[1] !== featureCount) {
-    throw invalidField('inputs[0].shape', `expected [rows, ${featureCount}] with rows ≥ 1, got ${JSON.stringify(shape) ?? 'nothing'}`);
-  }
-  const rowCount = shape[0] as number;
-  const rows = new Float32Array(rowCount * featureCount);
-  const data = tensor.data;
-  if (!Array.isArray(data)) throw invalidField('inputs[0].data', `expected an array, got ${describe(data)}`);
-  if (data.length === rowCount * featureCount && !Array.isArray(data[0])) {
-    for (let i = 0; i < data.length; i++) rows[i] = toFloat32(data[i], 'inputs[0].data', i);
-  } else if (data.length === rowCount) {
-    // Nested row-major form the protocol also allows: [[f0, f1, ...], ...].
-    for (let r = 0; r < rowCount; r++) {
-      const row = data[r] as unknown;
-      if (!Array.isArray(row) || row.length !== featureCount) {
-        throw invalidField(`inputs[0].data[${r}]`, `expected an array of ${featureCount} numbers, got ${describeLength(row)}`);
-      }
-      for (let j = 0; j < featureCount; j++) rows[r * featureCount + j] = toFloat32(row[j], `inputs[0].data[${r}]`, j);
-    }
-  } else {
-    throw invalidField(
-      'inputs[0].data',
-      `expected ${rowCount * featureCount} values for shape [${rowCount}, ${featureCount}], got ${data.length}`,
-    );
-  }
-
-  let wanted: string[] | undefined;
-  if (outputs !== undefined) {
-    if (!Array.isArray(outputs)) throw invalidField('outputs', `expected an array, got ${describe(outputs)}`);
-    wanted = outputs.map((output: unknown, i) => {
-      const name = isObject(output) ? output.name : undefined;
-      if (typeof name !== 'string' || !(V2_OUTPUT_NAMES as readonly string[]).includes(name)) {
-        throw invalidField(`outputs[${i}].name`, `expected one of ${V2_OUTPUT_NAMES.join(', ')}, got ${describe(name)}`);
-      }
-      return name;
-    });
-  }
-  return { rows, rowCount, id, outputs: wanted };
-}
-
 function parseFeatureList(features: unknown, layout: FeatureLayout): { rows: Float32Array; rowCount: number } {
   const count = layout.names.length;
   if (!Array.isArray(features)) throw invalidField('features', `expected an array of ${count} numbers, got ${describe(features)}`);
@@ -213,7 +141,8 @@ function commonOptions(object: Json): { returnProbabilities: boolean; requestId:
 }
 
 /** The value as float32, or a 422 naming `field[index]` (or `field` when index is omitted). */
-function toFloat32(value: unknown, field: string, index?: number): number {
+/** A JSON value as a float32 input, or the 422 naming `field[index]`. Shared with v2/infer-request.ts. */
+export function toFloat32(value: unknown, field: string, index?: number): number {
   // One comparison pair rejects NaN, ±Infinity (JSON's 1e999) and values float32 cannot hold.
   if (typeof value === 'number' && value >= -FLOAT32_MAX && value <= FLOAT32_MAX) return value;
   const where = index === undefined ? field : `${field}[${index}]`;
@@ -234,11 +163,12 @@ function rejectUnknownKeys(object: Json, allowed: ReadonlySet<string>, prefix = 
   }
 }
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: `the string "abc"`, `null`, `an array`. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return value.length > 40 ? `a string` : `the string ${JSON.stringify(value)}`;

@@ -23,6 +23,8 @@ export function coalesceRuns(
   run: (rows: Float32Array, rowCount: number) => Promise<Prediction>,
   featureCount: number,
   classCount: number,
+  /** Told the size of each model run: how many requests it served (the coalescing at work) and their rows. */
+  onRun: (requests: number, rows: number) => void = () => undefined,
 ): (rows: Float32Array, rowCount: number) => Promise<Prediction> {
   let queue: Pending[] = [];
   let queuedRows = 0;
@@ -34,6 +36,7 @@ export function coalesceRuns(
     if (batch.length === 0) return;
     queue = [];
     queuedRows = 0;
+    onRun(batch.length, totalRows);
     if (batch.length === 1) {
       const only = batch[0] as Pending;
       run(only.rows, only.rowCount).then(only.resolve, only.reject);
@@ -64,7 +67,10 @@ export function coalesceRuns(
   }
 
   return (rows, rowCount) => {
-    if (rowCount > MAX_COALESCED_ROWS) return run(rows, rowCount);
+    if (rowCount > MAX_COALESCED_ROWS) {
+      onRun(1, rowCount);
+      return run(rows, rowCount);
+    }
     return new Promise<Prediction>((resolve, reject) => {
       if (queuedRows + rowCount > MAX_COALESCED_ROWS) flush();
       queue.push({ rows, rowCount, resolve, reject });

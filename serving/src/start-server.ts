@@ -19,7 +19,7 @@ import { loadSageMakerBackend } from './sagemaker-backend.js';
 export interface StartOptions {
   logger?: Logger;
   /** Tests build the backend themselves (e.g. a SageMaker backend with its own client). */
-  loadBackend?: (config: ServingConfig) => Promise<ModelBackend>;
+  loadBackend?: (config: ServingConfig, metrics: ServingMetrics) => Promise<ModelBackend>;
   /** Off in tests that start many servers in one process: default metrics install process-wide observers. */
   defaultMetrics?: boolean;
 }
@@ -75,7 +75,7 @@ export async function startServer(config: ServingConfig, options: StartOptions =
   let stopping = false;
   const loaded = (async () => {
     const started = performance.now();
-    const backend = await (options.loadBackend ?? loadBackend)(config);
+    const backend = await (options.loadBackend ?? loadBackend)(config, metrics);
     model.setBackend(backend);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -143,9 +143,9 @@ export async function startServer(config: ServingConfig, options: StartOptions =
   return { url, port, app, model, metrics, logger, server, grpcPort: grpcServer?.port, loaded, shutdown };
 }
 
-function loadBackend(config: ServingConfig): Promise<ModelBackend> {
+function loadBackend(config: ServingConfig, metrics: ServingMetrics): Promise<ModelBackend> {
   const common = { modelDir: config.modelDir, ...(config.modelName === undefined ? {} : { modelNameOverride: config.modelName }) };
   return config.sagemaker
     ? loadSageMakerBackend({ ...common, sagemaker: config.sagemaker })
-    : loadOnnxBackend({ ...common, intraOpThreads: config.onnxIntraOpThreads });
+    : loadOnnxBackend({ ...common, intraOpThreads: config.onnxIntraOpThreads, onRun: metrics.observeModelRun });
 }

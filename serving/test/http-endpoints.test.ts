@@ -129,6 +129,14 @@ describe('POST /predict and /batch_predict', () => {
   });
 
   it('gives each of many concurrent requests its own answer (runs are coalesced under load)', async () => {
+    const runsServingMoreThan = async (requests: number) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return (
+        Number(/^ml_model_run_requests_count (\d+)$/m.exec(text)?.[1]) -
+        Number(new RegExp(`^ml_model_run_requests_bucket\\{le="${requests}"\\} (\\d+)$`, 'm').exec(text)?.[1])
+      );
+    };
+    const coalescedBefore = await runsServingMoreThan(1);
     const rows = Array.from({ length: 60 }, (_, i) => [(i % 7) - 3, ...FEATURES.slice(1)]);
     const alone = await Promise.all(
       rows.slice(0, 7).map(async (row) => (await postJson(`${base}/predict`, { features: row })).body.probability as number),
@@ -139,6 +147,8 @@ describe('POST /predict and /batch_predict', () => {
       expect(body.request_id).toBe(`r${i}`);
       expect(body.probability).toBeCloseTo(alone[i % 7] as number, 6);
     });
+    // /metrics shows the batching: runs that served more than one request.
+    expect(await runsServingMoreThan(1)).toBeGreaterThan(coalescedBefore);
   });
 });
 

@@ -4,11 +4,8 @@
  * The model takes one tensor `[rows, features]` of any numeric datatype; it answers `label` and `probabilities`.
  */
 import { invalidField, ServingError } from '../errors.js';
-import type { FeatureLayout } from '../request-parsing.js';
+import { describe, isObject, toFloat32, type FeatureLayout } from '../request-parsing.js';
 import { decodeRawTensor, HEADER_LENGTH, NUMERIC_DATATYPES } from './binary-tensors.js';
-
-/** Largest finite float32: bigger JSON numbers would silently become Infinity in the tensor. */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 export const V2_OUTPUT_NAMES = ['label', 'probabilities'] as const;
 export type V2OutputName = (typeof V2_OUTPUT_NAMES)[number];
@@ -182,29 +179,8 @@ function booleanParameter(parameters: unknown, key: string, field: string): bool
 }
 
 /** The value as float32, or a 422 naming `field[index]`. */
-function toFloat32(value: unknown, field: string, index: number): number {
-  if (typeof value === 'number' && value >= -FLOAT32_MAX && value <= FLOAT32_MAX) return value;
-  const where = `${field}[${index}]`;
-  if (typeof value === 'number') {
-    throw invalidField(where, Number.isFinite(value) ? `${value} is outside the float32 range` : `expected a finite number, got ${value}`);
-  }
-  throw invalidField(where, `expected a finite number, got ${describe(value)}`);
-}
-
 function rejectUnknownKeys(object: Json, allowed: ReadonlySet<string>, prefix: string): void {
   for (const key in object) {
     if (!allowed.has(key)) throw invalidField(`${prefix}${key}`, `unknown field; expected ${[...allowed].join(', ')}`);
   }
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? 'a string' : `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'object') return 'an object';
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
 }
