@@ -2,7 +2,8 @@
 # bench/serving: mlp's inference server against FastAPI peers and a bare node:http ceiling. One command:
 #   bash bench/serving/run.sh
 # Prepares (idempotently, cached under ~/.cache/mlp-bench-serving): a Python venv pinned by
-# bench/peers/requirements.txt, the fraud model trained once by examples/fraud/train.py (through
+# bench/peers/requirements.txt, MLServer's own venv pinned by bench/peers/mlserver/requirements.txt, ghz (built from
+# its Go module), the fraud model trained once by examples/fraud/train.py (through
 # bench/peers/train_fraud.py, which also pickles the estimator and writes the payloads), wrk, and
 # dist/serving/server.js. Then runs bench/serving/bench.mjs pinned to CPU 1. Knobs: see bench.mjs's header.
 set -euo pipefail
@@ -10,17 +11,22 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${MLP_BENCH_SERVING_CACHE:-$HOME/.cache/mlp-bench-serving}"
 REQS="$ROOT/bench/peers/requirements.txt"
+MLSERVER_REQS="$ROOT/bench/peers/mlserver/requirements.txt"
+GHZ_VERSION=v0.120.0
+GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 mkdir -p "$CACHE"
 started=$(date +%s)
 
 bench_pid=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local status=$?
   if [[ -n "$bench_pid" ]] && kill -0 "$bench_pid" 2>/dev/null; then kill -TERM "$bench_pid" 2>/dev/null || true; sleep 1; fi
   # Every server the bench started is listed in servers.pid while it lives; kill any left over.
   if [[ -s "$CACHE/servers.pid" ]]; then
     while read -r pid; do
-      [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
+      # each server leads its own process group (MLServer's workers are in it too)
+      [[ -n "$pid" ]] && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
     done < "$CACHE/servers.pid"
     : > "$CACHE/servers.pid"
   fi
@@ -40,18 +46,25 @@ fi
 command -v taskset >/dev/null || { step "taskset missing (util-linux)"; exit 1; }
 [[ $(nproc) -ge 2 ]] || { step "needs 2 CPUs (servers on CPU 0, wrk on CPU 1); this machine has $(nproc)"; exit 1; }
 
-# 2. Python venv, keyed by the requirements' hash
-hash=$(sha256sum "$REQS" | cut -c1-16)
+# 2. Python venvs, each keyed by its requirements' hash: the FastAPI peers' (and training's), and MLServer's own,
+# since its pins conflict with the FastAPI ones. ensure_venv <dir> <requirements>; true when it was (re)created.
+ensure_venv() {
+  local dir=$1 reqs=$2 hash
+  hash=$(sha256sum "$reqs" | cut -c1-16)
+  [[ "$(cat "$dir/.requirements-hash" 2>/dev/null)" == "$hash" ]] && return 1
+  step "creating the Python venv $dir ($hash)"
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  timeout 900 "$dir/bin/pip" install -q --disable-pip-version-check -r "$reqs"
+  "$dir/bin/pip" freeze > "$dir/freeze.txt"
+  echo "$hash" > "$dir/.requirements-hash"
+}
 VENV="$CACHE/venv"
-if [[ "$(cat "$VENV/.requirements-hash" 2>/dev/null)" != "$hash" ]]; then
-  step "creating the Python venv ($hash)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  timeout 900 "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQS"
-  "$VENV/bin/pip" freeze > "$VENV/freeze.txt"
-  echo "$hash" > "$VENV/.requirements-hash"
+MLVENV="$CACHE/mlserver-venv"
+if ensure_venv "$VENV" "$REQS"; then
   rm -rf "$CACHE/model" # a new library version may write a different model
 fi
+ensure_venv "$MLVENV" "$MLSERVER_REQS" || true
 
 # 3. the trained model and payloads, once per venv
 MODEL="$CACHE/model"
@@ -62,6 +75,22 @@ if [[ ! -s "$MODEL/model.onnx" || ! -s "$MODEL/model.joblib" || ! -s "$MODEL/bat
   rm -rf "$MODEL" && mv "$MODEL.tmp" "$MODEL"
 fi
 
+# 3b. the V2 payloads (REST bodies, ghz messages, expected answer), keyed by the generator's hash
+v2hash=$(sha256sum "$ROOT/bench/peers/v2_payloads.py" | cut -c1-16)
+if [[ "$(cat "$MODEL/.v2-payloads-hash" 2>/dev/null)" != "$v2hash" || ! -s "$MODEL/v2-expected.json" ]]; then
+  step "writing the V2 payloads into $MODEL"
+  (cd "$ROOT" && timeout 300 "$VENV/bin/python" -B bench/peers/v2_payloads.py "$MODEL" >&2)
+  echo "$v2hash" > "$MODEL/.v2-payloads-hash"
+fi
+
+# 3d. ghz, the gRPC load generator, built from its Go module
+if [[ ! -x "$CACHE/bin/ghz" || "$(cat "$CACHE/bin/.ghz-version" 2>/dev/null)" != "$GHZ_VERSION" ]]; then
+  step "building ghz $GHZ_VERSION into $CACHE/bin"
+  mkdir -p "$CACHE/bin"
+  (cd "$CACHE" && GOBIN="$CACHE/bin" GOFLAGS=-mod=mod timeout 900 "$GO" install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION")
+  echo "$GHZ_VERSION" > "$CACHE/bin/.ghz-version"
+fi
+
 # 4. mlp's server bundle
 if [[ ! -s "$ROOT/dist/serving/server.js" ]]; then
   step "building dist/serving/server.js"
@@ -69,8 +98,8 @@ if [[ ! -s "$ROOT/dist/serving/server.js" ]]; then
 fi
 
 # 5. the bench, pinned to CPU 1 with wrk; it pins every server to CPU 0
-step "running the bench (about 10 minutes at the defaults)"
-BENCH_CACHE="$CACHE" timeout 1800 taskset -c 1 node "$ROOT/bench/serving/bench.mjs" &
+step "running the bench (about 13 minutes at the defaults)"
+BENCH_CACHE="$CACHE" BENCH_GHZ_VERSION="$GHZ_VERSION" timeout 1800 taskset -c 1 node "$ROOT/bench/serving/bench.mjs" &
 bench_pid=$!
 wait "$bench_pid"
 status=$?

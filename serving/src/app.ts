@@ -5,16 +5,16 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { getPath } from 'hono/utils/url';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from './app-deps.js';
-import { allowedMethodsOf, errorBody, ServingError } from './errors.js';
+import { errorAnswer } from './error-response.js';
+import { allowedMethodsOf, errorBody } from './errors.js';
 import { nodeIncoming, nodeOutgoing, payloadTooLarge } from './json-body.js';
 import { opsRoutes } from './routes/ops.js';
 import { predictRoutes } from './routes/predict.js';
 import { taskRoutes } from './routes/tasks.js';
+import { recordRequest } from './request-record.js';
 import { requestIdFrom } from './request-id.js';
 import { uiRoutes } from './routes/ui.js';
 import { v2Routes } from './routes/v2.js';
@@ -28,7 +28,7 @@ type Env = { Variables: { requestId: string } };
 const UNMATCHED_ROUTE = 'unmatched';
 
 export function createApp(deps: AppDeps): Hono<Env> {
-  const { logger, metrics } = deps;
+  const { logger } = deps;
   const app = new Hono<Env>(deps.basePath === undefined ? {} : { getPath: stripBasePath(deps.basePath) });
 
   app.use(async (c, next) => {
@@ -49,14 +49,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       if (outgoing === undefined) c.header('Connection', 'close');
       else outgoing.setHeader('Connection', 'close');
     }
-    const seconds = (performance.now() - started) / 1000;
-    const route = routeLabel(c);
-    const status = c.res.status;
-    metrics.observeRequest(route, c.req.method, status, seconds);
-    logger.info(
-      { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e6) / 1000, request_id: requestId },
-      'request',
-    );
+    recordRequest(deps, { method: c.req.method, route: routeLabel(c), path: c.req.path, status: c.res.status, started, requestId });
   });
 
   // Under @hono/node-server, readJsonBody enforces the limit while reading the socket (see json-body.ts for why
@@ -90,17 +83,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.onError((error, c) => {
-    if (error instanceof ServingError) {
-      // The rest of an oversized body is never read: closing beats letting Node drain gigabytes to keep the socket.
-      if (error.status === 413) nodeOutgoing(c)?.setHeader('Connection', 'close');
-      return c.json(error.toBody(), error.status);
-    }
-    if (error instanceof HTTPException) {
-      const status = error.status as ContentfulStatusCode;
-      return c.json(errorBody(status === 413 ? 'payload_too_large' : 'http_error', error.message || 'request failed'), status);
-    }
-    logger.error({ err: error, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
-    return c.json(errorBody('internal_error', 'internal server error; the server log has the details under this X-Request-Id'), 500);
+    const answer = errorAnswer(error, 'seed', (err) =>
+      logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error'),
+    );
+    if (answer.closeConnection) nodeOutgoing(c)?.setHeader('Connection', 'close');
+    return c.json(answer.body, answer.status);
   });
 
   return app;

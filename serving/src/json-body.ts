@@ -11,32 +11,35 @@
  * while reading; app.ts applies hono's bodyLimit only where there is no IncomingMessage (`app.request()`,
  * other runtimes). Both paths answer 413 with the same body.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { ServingError } from './errors.js';
 
-export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+/** Where a request is read from: a Hono context, or the Node request itself on the hot routes (hot-routes.ts). */
+export type RequestSource = Context | IncomingMessage;
+
+export async function readJsonBody(c: RequestSource, maxBytes: number): Promise<unknown> {
   const contentType = declaredContentType(c);
   if (contentType !== undefined && !isJsonMediaType(contentType)) throw unsupportedMediaType(contentType);
   return parseJsonText((await readBody(c, maxBytes)).toString('utf8'), contentType === undefined);
 }
 
 /** The raw body, within the limit: for bodies that are not only JSON (the v2 binary tensor extension). */
-export async function readBody(c: Context, maxBytes: number): Promise<Buffer> {
+export async function readBody(c: RequestSource, maxBytes: number): Promise<Buffer> {
   const incoming = nodeIncoming(c);
-  return incoming === undefined ? Buffer.from(await c.req.arrayBuffer()) : readIncoming(incoming, maxBytes);
+  return incoming === undefined ? Buffer.from(await (c as Context).req.arrayBuffer()) : readIncoming(incoming, maxBytes);
 }
 
 /** A header of the request, read from the Node request when there is one (see app.ts for why). */
-export function requestHeader(c: Context, name: string): string | undefined {
+export function requestHeader(c: RequestSource, name: string): string | undefined {
   const incoming = nodeIncoming(c);
-  if (incoming === undefined) return c.req.header(name);
+  if (incoming === undefined) return (c as Context).req.header(name);
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** The request's Content-Type, undefined when it has none (or an empty one). */
-export function declaredContentType(c: Context): string | undefined {
+export function declaredContentType(c: RequestSource): string | undefined {
   const contentType = requestHeader(c, 'content-type');
   return contentType === undefined || contentType.trim() === '' ? undefined : contentType;
 }
@@ -56,8 +59,9 @@ export function unsupportedMediaType(contentType: string): ServingError {
   return new ServingError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${JSON.stringify(contentType)}`);
 }
 
-/** The Node request under @hono/node-server (passed as `env.incoming`), undefined elsewhere. */
-export function nodeIncoming(c: Context): IncomingMessage | undefined {
+/** The Node request: the source itself, or under @hono/node-server `env.incoming`; undefined elsewhere. */
+export function nodeIncoming(c: RequestSource): IncomingMessage | undefined {
+  if (c instanceof IncomingMessage) return c;
   const env = c.env as { incoming?: IncomingMessage } | undefined;
   return env?.incoming;
 }

@@ -4,10 +4,11 @@
  * liveness probe answers during a slow load while readiness stays 503 until the warm-up prediction succeeded.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createApp } from './app.js';
+import { createApp, type AppDeps } from './app.js';
+import { hotRoutes } from './hot-routes.js';
 import type { ModelBackend } from './backend.js';
 import type { ServingConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -47,10 +48,21 @@ export async function startServer(config: ServingConfig, options: StartOptions =
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const model = new ModelState();
-  const app = createApp({ model, metrics, logger, maxBodyBytes: config.maxBodyBytes, basePath: config.basePath });
+  const deps: AppDeps = { model, metrics, logger, maxBodyBytes: config.maxBodyBytes, basePath: config.basePath };
+  const app = createApp(deps);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(listening as Server)) as Server;
+    const listening = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        // The prediction routes skip Hono's per-request objects (hot-routes.ts); the rest goes through the app.
+        createServer: ((options: ServerOptions, honoListener: RequestListener) =>
+          createServer(options, hotRoutes(deps, honoListener))) as typeof createServer,
+      },
+      () => resolve(listening as Server),
+    ) as Server;
     listening.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -5,22 +5,32 @@
  * `{"error": "<message>"}` (v2/errors.ts). v2/grpc-server.ts serves the same over gRPC.
  */
 import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
 import type { AppDeps } from '../app-deps.js';
 import type { ModelBackend } from '../backend.js';
+import { errorAnswer } from '../error-response.js';
 import { BackendUnavailableError, ServingError } from '../errors.js';
-import { declaredContentType, isJsonMediaType, readBody, requestHeader, unsupportedMediaType } from '../json-body.js';
+import {
+  declaredContentType,
+  isJsonMediaType,
+  readBody,
+  requestHeader,
+  nodeOutgoing,
+  unsupportedMediaType,
+  type RequestSource,
+} from '../json-body.js';
 import type { ModelState } from '../model-state.js';
 import type { FeatureLayout } from '../request-parsing.js';
 import { runPrediction } from '../run-prediction.js';
 import { decodeContentEncoding, HEADER_LENGTH, splitInferBody } from '../v2/binary-tensors.js';
-import { v2ErrorHandler } from '../v2/errors.js';
 import { parseRestInferRequest, type V2Request } from '../v2/infer-request.js';
 import { labelDatatype, outputTensors, restInferAnswer } from '../v2/infer-response.js';
 
 /** What GET /v2 and gRPC's ServerMetadata announce. */
 export const V2_SERVER_METADATA = { name: 'mlp-serving', version: '1', extensions: ['binary_tensor_data'] };
 
-export function v2Routes({ model, metrics, logger, maxBodyBytes }: AppDeps): Hono {
+export function v2Routes(deps: AppDeps): Hono {
+  const { model, logger } = deps;
   const routes = new Hono();
   routes.onError(v2ErrorHandler(logger));
 
@@ -40,16 +50,7 @@ export function v2Routes({ model, metrics, logger, maxBodyBytes }: AppDeps): Hon
   routes.get('/v2/models/:name/versions/:version/ready', modelReady);
 
   const infer = async (c: Context) => {
-    const backend = namedBackend(model, c.req.param('name'), c.req.param('version'));
-    const layout = servingLayout(model);
-    const request = await readInferRequest(c, maxBodyBytes, layout, backend.inputName);
-    const { prediction } = await runPrediction(backend, metrics, request.rows, request.rowCount);
-    const { metadata } = backend;
-    const answer = restInferAnswer(
-      { model_name: metadata.model_name, model_version: metadata.model_version, ...(request.id === undefined ? {} : { id: request.id }) },
-      outputTensors(request.outputs, prediction, metadata, request.rowCount),
-      request.outputs,
-    );
+    const answer = await answerInfer(c, deps, c.req.param('name'), c.req.param('version'));
     return 'json' in answer ? c.json(answer.json) : c.body(answer.body, 200, answer.headers);
   };
   routes.post('/v2/models/:name/infer', infer);
@@ -58,12 +59,33 @@ export function v2Routes({ model, metrics, logger, maxBodyBytes }: AppDeps): Hon
   return routes;
 }
 
+export type InferAnswer = ReturnType<typeof restInferAnswer>;
+
+/** The infer routes' answer, read from a Hono context or (hot-routes.ts) straight from the Node request. */
+export async function answerInfer(
+  source: RequestSource,
+  { model, metrics, maxBodyBytes }: AppDeps,
+  name: string | undefined,
+  version: string | undefined,
+): Promise<InferAnswer> {
+  const backend = namedBackend(model, name, version);
+  const layout = servingLayout(model);
+  const request = await readInferRequest(source, maxBodyBytes, layout, backend.inputName);
+  const { prediction } = await runPrediction(backend, metrics, request.rows, request.rowCount);
+  const { metadata } = backend;
+  return restInferAnswer(
+    { model_name: metadata.model_name, model_version: metadata.model_version, ...(request.id === undefined ? {} : { id: request.id }) },
+    outputTensors(request.outputs, prediction, metadata, request.rowCount),
+    request.outputs,
+  );
+}
+
 /**
  * The body as JSON, or as a JSON header and binary tensors when Inference-Header-Content-Length says where the
  * header ends (then any Content-Type goes: tritonclient sends none, others application/octet-stream); gzip or
  * deflate Content-Encoding is inflated first.
  */
-async function readInferRequest(c: Context, maxBodyBytes: number, layout: FeatureLayout, inputName: string): Promise<V2Request> {
+async function readInferRequest(c: RequestSource, maxBodyBytes: number, layout: FeatureLayout, inputName: string): Promise<V2Request> {
   const headerLength = requestHeader(c, HEADER_LENGTH.toLowerCase());
   if (headerLength === undefined) {
     const contentType = declaredContentType(c);
@@ -111,4 +133,16 @@ export function servingLayout(model: ModelState): FeatureLayout {
     throw new BackendUnavailableError('the model is still warming up; retry when GET /v2/health/ready answers 200');
   }
   return model.layout;
+}
+
+/** The `onError` of the v2 sub-app: app.onError's mapping, in the protocol's shape. */
+function v2ErrorHandler(logger: Logger): (error: Error, c: Context) => Response {
+  return (error, c) => {
+    const answer = errorAnswer(error, 'v2', (err) => {
+      const requestId = (c.get as (key: string) => unknown)('requestId');
+      logger.error({ err, request_id: requestId, method: c.req.method, path: c.req.path }, 'unhandled error');
+    });
+    if (answer.closeConnection) nodeOutgoing(c)?.setHeader('Connection', 'close');
+    return c.json(answer.body, answer.status);
+  };
 }
