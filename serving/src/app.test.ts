@@ -201,4 +201,15 @@ describe('createApp', () => {
     expect(text).toContain('ml_predictions_total{model="toy",version="3",class="1"} 1');
     expect(text).not.toContain('a-random-name');
   });
+
+  it('counts every predicted row under its class, however the labels are ordered', async () => {
+    const { post, metrics } = build();
+    // Labels 1, 1, 0, 1, 0, 0, 1: runs of one class and alternations.
+    const rows = [1, 1, -1, 1, -1, -1, 1].map((x) => [x, x]);
+    const res = await post('/v2/models/toy/infer', { inputs: [{ name: 'input', shape: [7, 2], datatype: 'FP32', data: rows }] });
+    expect(res.status).toBe(200);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('ml_predictions_total{model="toy",version="3",class="1"} 4');
+    expect(text).toContain('ml_predictions_total{model="toy",version="3",class="0"} 3');
+  });
 });

@@ -114,6 +114,7 @@ function parseInstances(instances: unknown, layout: FeatureLayout): { rows: Floa
     const instance = instances[r] as unknown;
     const prefix = `instances[${r}]`;
     if (!isObject(instance)) throw invalidField(prefix, `expected an object keyed by feature name, got ${describe(instance)}`);
+    if (readInstance(instance, layout.names, rows, r * count)) continue;
     let seen = 0;
     for (const key in instance) {
       const j = layout.indexOf.get(key);
@@ -127,6 +128,22 @@ function parseInstances(instances: unknown, layout: FeatureLayout): { rows: Floa
     }
   }
   return { rows, rowCount };
+}
+
+/**
+ * The common case in one pass by name: every feature present as a float32 and no other key. JSON.parse gives the
+ * instances of one body one hidden class, so reading by name is a cached property load, where walking the keys
+ * and looking each up in the layout's map took a third of a 100-row /batch_predict (bench/serving). False sends
+ * the instance to the key-by-key loop, which names the first problem.
+ */
+function readInstance(instance: Json, names: readonly string[], rows: Float32Array, offset: number): boolean {
+  const count = names.length;
+  for (let j = 0; j < count; j++) {
+    const value = instance[names[j] as string];
+    if (typeof value !== 'number' || !(value >= -FLOAT32_MAX && value <= FLOAT32_MAX)) return false;
+    rows[offset + j] = value;
+  }
+  return Object.keys(instance).length === count;
 }
 
 function commonOptions(object: Json): { returnProbabilities: boolean; requestId: string | undefined } {
