@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { getPath } from 'hono/utils/url';
 import type { AppDeps } from './app-deps.js';
-import { errorAnswer } from './error-response.js';
+import { honoErrorHandler } from './error-response.js';
 import { allowedMethodsOf, errorBody } from './errors.js';
 import { nodeIncoming, nodeOutgoing, payloadTooLarge } from './json-body.js';
 import { opsRoutes } from './routes/ops.js';
@@ -82,24 +82,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return allowed.length > 0 ? c.json(body, 405, { Allow: allowed.join(', ') }) : c.json(body, 404);
   });
 
-  app.onError((error, c) => {
-    const answer = errorAnswer(error, 'seed', (err) =>
-      logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error'),
-    );
-    if (answer.closeConnection) nodeOutgoing(c)?.setHeader('Connection', 'close');
-    return c.json(answer.body, answer.status);
-  });
+  app.onError(honoErrorHandler('seed', logger));
 
   return app;
 }
 
 /** Routing by the path without BASE_PATH, so /fraud/predict is /predict (and metrics label it so). */
 function stripBasePath(basePath: string): (request: Request) => string {
-  return (request) => {
-    const path = getPath(request);
-    if (path === basePath) return '/';
-    return path.startsWith(basePath) && path[basePath.length] === '/' ? path.slice(basePath.length) : path;
-  };
+  return (request) => withoutBasePath(getPath(request), basePath);
+}
+
+/** The path the routes see: /fraud/predict is /predict and /fraud is / under BASE_PATH=/fraud; others unchanged. */
+export function withoutBasePath(path: string, basePath: string | undefined): string {
+  if (basePath === undefined) return path;
+  if (path === basePath) return '/';
+  return path.startsWith(basePath) && path[basePath.length] === '/' ? path.slice(basePath.length) : path;
 }
 
 function routeLabel(c: Context): string {

@@ -8,11 +8,12 @@
  * and paths, a query string, a percent-encoded name, a model still loading) goes to Hono.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
+import { withoutBasePath } from './app.js';
 import type { AppDeps } from './app-deps.js';
 import { errorAnswer } from './error-response.js';
 import { recordRequest } from './request-record.js';
 import { requestIdFrom } from './request-id.js';
-import { answerPredict } from './routes/predict.js';
+import { answerPredict, type PredictRoute } from './routes/predict.js';
 import { answerInfer, type InferAnswer } from './routes/v2.js';
 
 interface HotRoute {
@@ -25,22 +26,18 @@ interface HotRoute {
 const V2_INFER = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/;
 
 export function hotRoutes(deps: AppDeps, fallback: RequestListener): RequestListener {
-  const predict: HotRoute = {
-    route: '/predict',
+  const seedRoute = (route: PredictRoute): HotRoute => ({
+    route,
     protocol: 'seed',
-    answer: async (request) => ({ json: await answerPredict(request, deps, '/predict') }),
-  };
-  const batch: HotRoute = {
-    route: '/batch_predict',
-    protocol: 'seed',
-    answer: async (request) => ({ json: await answerPredict(request, deps, '/batch_predict') }),
-  };
-  const { basePath } = deps;
+    answer: async (request) => ({ json: await answerPredict(request, deps, route) }),
+  });
+  const predict = seedRoute('/predict');
+  const batch = seedRoute('/batch_predict');
 
   const match = (url: string): HotRoute | undefined => {
     // Hono decodes both; rare enough to leave to it.
     if (url.includes('?') || url.includes('%')) return undefined;
-    const path = basePath !== undefined && url.startsWith(basePath) && url[basePath.length] === '/' ? url.slice(basePath.length) : url;
+    const path = withoutBasePath(url, deps.basePath);
     if (path === '/predict') return predict;
     if (path === '/batch_predict') return batch;
     const v2 = V2_INFER.exec(path);

@@ -5,20 +5,11 @@
  * `{"error": "<message>"}` (v2/errors.ts). v2/grpc-server.ts serves the same over gRPC.
  */
 import { Hono, type Context } from 'hono';
-import type { Logger } from 'pino';
 import type { AppDeps } from '../app-deps.js';
 import type { ModelBackend } from '../backend.js';
-import { errorAnswer } from '../error-response.js';
+import { honoErrorHandler } from '../error-response.js';
 import { BackendUnavailableError, ServingError } from '../errors.js';
-import {
-  declaredContentType,
-  isJsonMediaType,
-  readBody,
-  requestHeader,
-  nodeOutgoing,
-  unsupportedMediaType,
-  type RequestSource,
-} from '../json-body.js';
+import { declaredContentType, isJsonMediaType, readBody, requestHeader, unsupportedMediaType, type RequestSource } from '../json-body.js';
 import type { ModelState } from '../model-state.js';
 import type { FeatureLayout } from '../request-parsing.js';
 import { runPrediction } from '../run-prediction.js';
@@ -32,7 +23,7 @@ export const V2_SERVER_METADATA = { name: 'mlp-serving', version: '1', extension
 export function v2Routes(deps: AppDeps): Hono {
   const { model, logger } = deps;
   const routes = new Hono();
-  routes.onError(v2ErrorHandler(logger));
+  routes.onError(honoErrorHandler('v2', logger));
 
   routes.get('/v2', (c) => c.json(V2_SERVER_METADATA));
   routes.get('/v2/health/live', (c) => c.json({ live: true }));
@@ -133,16 +124,4 @@ export function servingLayout(model: ModelState): FeatureLayout {
     throw new BackendUnavailableError('the model is still warming up; retry when GET /v2/health/ready answers 200');
   }
   return model.layout;
-}
-
-/** The `onError` of the v2 sub-app: app.onError's mapping, in the protocol's shape. */
-function v2ErrorHandler(logger: Logger): (error: Error, c: Context) => Response {
-  return (error, c) => {
-    const answer = errorAnswer(error, 'v2', (err) => {
-      const requestId = (c.get as (key: string) => unknown)('requestId');
-      logger.error({ err, request_id: requestId, method: c.req.method, path: c.req.path }, 'unhandled error');
-    });
-    if (answer.closeConnection) nodeOutgoing(c)?.setHeader('Connection', 'close');
-    return c.json(answer.body, answer.status);
-  };
 }
